@@ -1,0 +1,46 @@
+# ASC Web: `make run` to try it, `make test` to check it. See README.md.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 5000
+
+.PHONY: run test lint format bench install dev clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+# Set up everything on a fresh machine, migrate the SQLite database and serve the
+# console in sandbox mode on http://127.0.0.1:$(PORT) (threaded dev server).
+run: install
+	$(BIN)/flask --app asc_web db upgrade
+	PORT=$(PORT) $(BIN)/flask --app asc_web run --host 127.0.0.1 --port $(PORT) --with-threads
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+test: lint
+	$(BIN)/pytest
+
+bench: dev
+	@echo "The benchmark arrives with the performance issue; nothing to run yet."
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,77 @@
+"""ASC Web: connect Amazon stores to Seller Central and keep the connections healthy."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from . import config as config_module
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Build the app: defaults, ``instance/config.py``, ``ASC_*`` environment, then ``config``."""
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("ASC_INSTANCE_PATH")
+    app = Flask(
+        __name__,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    app.config.from_mapping(config_module.defaults())
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env(prefix="ASC")
+    if config:
+        app.config.from_mapping(config)
+    config_module.finish(app.config, Path(app.instance_path))
+
+    from . import db as db_setup
+    from .extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
+    )
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        db_setup.configure_engine(db.engine)
+
+    from . import auth, health, stores, web
+
+    app.jinja_env.add_extension("jinja2.ext.do")
+    web.init_app(app)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(stores.bp)
+    auth.init_app(app)
+    _mount_sandbox(app)
+    logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
+    return app
+
+
+def _mount_sandbox(app: Flask) -> None:
+    """In sandbox mode, serve the Seller Central sandbox under ``/sandbox``."""
+    if app.config["AMAZON_MODE"] != "sandbox" or app.config.get("SANDBOX_DISABLED"):
+        return
+    try:
+        # Imported by name only here: the app itself talks to the sandbox over HTTP.
+        sandbox = importlib.import_module("asc_web.sandbox")
+    except ImportError:  # pragma: no cover - the sandbox ships with the package
+        return
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    sandbox_app = sandbox.create_app(
+        {
+            "SANDBOX_DB_PATH": app.config.get("SANDBOX_DB_PATH")
+            or str(Path(app.instance_path) / "sandbox.sqlite3"),
+            "SANDBOX_HOOKS_ENABLED": True,
+            "SECRET_KEY": app.config["SECRET_KEY"] + ":sandbox",
+        },
+        url_prefix="",
+    )
+    app.extensions["asc_sandbox"] = sandbox_app
+    app.wsgi_app = DispatcherMiddleware(app.wsgi_app, {"/sandbox": sandbox_app})

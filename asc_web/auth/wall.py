@@ -1,0 +1,99 @@
+"""The login wall: who may see what, and where anonymous requests are sent."""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from urllib.parse import urlsplit
+
+from flask import Flask, abort, make_response, redirect, request, url_for
+from flask_login import current_user
+
+from .. import htmx
+from ..extensions import db, login_manager
+from ..models import User
+
+# Endpoints anyone may reach; everything else needs a signed-in user.
+PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "health.healthz", "static"}
+
+
+def init_app(app: Flask) -> None:
+    """Install the user loader and the before-request wall."""
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+    login_manager.user_loader(load_user)
+    login_manager.unauthorized_handler(_unauthorized)
+    app.before_request(_wall)
+
+
+def load_user(session_id: str) -> User | None:
+    """Load the user for ``<id>.<nonce>``; a stale nonce means the session was ended."""
+    user_id, _, nonce = session_id.partition(".")
+    if not user_id.isdigit() or not nonce:
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active:
+        return None
+    if not hmac.compare_digest(user.session_nonce, nonce):
+        return None
+    return user
+
+
+def _wall():
+    """Send anonymous requests to set-up (no users yet) or sign-in."""
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if current_user.is_authenticated:
+        return None
+    if User.count() == 0:
+        return _go(url_for("auth.setup"))
+    return _unauthorized()
+
+
+def _unauthorized():
+    """Answer an anonymous request: ``HX-Redirect`` for htmx, a redirect otherwise."""
+    target = url_for("auth.login", next=_next_path())
+    return _go(target)
+
+
+def _go(url: str):
+    """Redirect, or ask htmx to navigate instead of swapping a login page into a fragment."""
+    if htmx.is_htmx():
+        return htmx.redirect(make_response("", 401), url)
+    return redirect(url)
+
+
+def _next_path() -> str | None:
+    """The path to come back to after sign-in (GET pages only)."""
+    if request.method != "GET" or htmx.is_htmx():
+        return None
+    return request.full_path.rstrip("?")
+
+
+def safe_next(target: str | None) -> str | None:
+    """Return ``target`` if it is a local path on this site, else ``None``."""
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or any(ch in target for ch in "\\\r\n\t"):
+        return None
+    return target
+
+
+def require_role(*roles: str):
+    """Allow the view only to users with one of ``roles``; others get 403."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return _unauthorized()
+            if current_user.role not in roles:
+                abort(403, "Your role does not allow this. Ask an admin for access.")
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

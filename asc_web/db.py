@@ -1,0 +1,57 @@
+"""Engine set-up: SQLite pragmas and write transactions that wait instead of failing."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def configure_engine(engine: Engine) -> None:
+    """Attach the SQLite settings to ``engine``; other databases need nothing here."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below decide how each transaction starts.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if not _is_memory(engine):
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # A deferred transaction that reads and then writes cannot wait for another
+        # process's writer in WAL mode ("database is locked"). Requests that may
+        # write take the write lock up front, so SQLite's busy timeout applies.
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def _may_write() -> bool:
+    """Whether the current unit of work may write (unsafe request, CLI or job)."""
+    if has_request_context():
+        if request.method not in SAFE_METHODS:
+            return True
+        view = current_app.view_functions.get(request.endpoint or "")
+        return bool(getattr(view, "asc_writes", False))
+    return True
+
+
+def writes(view):
+    """Mark a GET view that writes (such as an OAuth callback) so it takes the write lock."""
+    view.asc_writes = True
+    return view
+
+
+def _is_memory(engine: Engine) -> bool:
+    """Whether ``engine`` points at an in-memory SQLite database."""
+    database = engine.url.database
+    return not database or database == ":memory:"
