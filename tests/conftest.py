@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from asc_web import create_app
 from asc_web.extensions import db
+from asc_web.models import DEFAULT_ATTRIBUTES
 
 PG_URL = os.environ.get("ASC_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
@@ -79,6 +80,18 @@ def _wipe_postgres(url: str) -> None:
         tables = ", ".join(f'"{name}"' for name in names)
         if tables:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        # Put back what migration 0002 seeds, as a fresh install has it.
+        conn.execute(
+            text(
+                "INSERT INTO websites (code, name, default_store_view) "
+                "VALUES ('base', 'Main Website', 'Default Store View')"
+            )
+        )
+        for code, label in DEFAULT_ATTRIBUTES:
+            conn.execute(
+                text("INSERT INTO product_attributes (code, label) VALUES (:c, :l)"),
+                {"c": code, "l": label},
+            )
     engine.dispose()
 
 

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..extensions import db
-from ..models import ROLES, Installation, User, utcnow
+from ..clock import utcnow
+from ..models import ROLES, Installation, User
 
 log = logging.getLogger(__name__)
 

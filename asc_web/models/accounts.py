@@ -1,23 +1,19 @@
-"""Typed SQLAlchemy 2.0 models. Each model carries its own queries."""
+"""People who sign in, and the install they belong to."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import String, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .extensions import db
+from .. import clock
+from ..extensions import db
 
 ROLES = ("admin", "manager", "viewer")
-
-
-def utcnow() -> datetime:
-    """Return the current time in UTC (aware)."""
-    return datetime.now(UTC)
 
 
 class User(UserMixin, db.Model):
@@ -32,7 +28,7 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     # Changing the nonce signs the user out everywhere: it is part of the session id.
     session_nonce: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.utcnow())
     last_login_at: Mapped[datetime | None]
 
     def set_password(self, password: str) -> None:
@@ -84,7 +80,7 @@ class Installation(db.Model):
 
     # Always 1: a second concurrent "first admin" insert fails on this primary key.
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: clock.utcnow())
 
     @classmethod
     def get(cls) -> Installation | None:

@@ -1,0 +1,55 @@
+"""The marketplaces ASC Web supports, with Amazon's identifiers and hosts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Marketplace:
+    """One Amazon marketplace (a country) and where its Seller Central lives."""
+
+    code: str
+    country: str
+    marketplace_id: str
+    seller_central: str
+    region: str
+    flag: str
+    sandbox_path: str
+    manage_apps_path: str = "/apps/manage"
+
+
+MARKETPLACES: dict[str, Marketplace] = {
+    m.code: m
+    for m in (
+        Marketplace("US", "United States", "ATVPDKIKX0DER",
+                    "https://sellercentral.amazon.com", "NA", "🇺🇸", "us"),
+        Marketplace("CA", "Canada", "A2EUQ1WTGCTBG2",
+                    "https://sellercentral.amazon.ca", "NA", "🇨🇦", "ca"),
+        Marketplace("MX", "Mexico", "A1AM78C64UM0Y8",
+                    "https://sellercentral.amazon.com.mx", "NA", "🇲🇽", "mx"),
+        Marketplace("UK", "United Kingdom", "A1F83G8C2ARO7P",
+                    "https://sellercentral-europe.amazon.com", "EU", "🇬🇧", "uk"),
+    )
+}  # fmt: skip
+
+SPAPI_ENDPOINTS = {
+    "NA": "https://sellingpartnerapi-na.amazon.com",
+    "EU": "https://sellingpartnerapi-eu.amazon.com",
+}
+LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105 - a URL
+
+
+def by_code(code: str) -> Marketplace:
+    """Return the marketplace for a code such as ``US``; ``KeyError`` if unsupported."""
+    return MARKETPLACES[code]
+
+
+def by_marketplace_id(marketplace_id: str) -> Marketplace | None:
+    """Return the marketplace with Amazon's id, or ``None`` if ASC Web does not support it."""
+    return next((m for m in MARKETPLACES.values() if m.marketplace_id == marketplace_id), None)
+
+
+def choices() -> list[tuple[str, str]]:
+    """(code, country) pairs for a form select, in the documentation's order."""
+    return [(m.code, m.country) for m in MARKETPLACES.values()]

@@ -1,0 +1,130 @@
+"""A store's status, derived from stored facts (never stored itself).
+
+The same rules exist twice on purpose: in Python for one store, and as SQL conditions for
+filtering many. ``tests/unit/test_status.py`` checks both agree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, exists, not_, or_, select
+from sqlalchemy.orm import column_property
+
+from .connections import AuthorizationAttempt, Connection
+from .stores import Store
+
+RENEWAL_WINDOW = timedelta(days=30)
+AUTHORIZATION_LIFETIME = timedelta(days=365)
+
+
+@dataclass(frozen=True)
+class Status:
+    """What the card and dashboard show about a store's connection."""
+
+    code: str
+    label: str
+    detail: str = ""
+    days_left: int | None = None
+
+    @property
+    def needs_attention(self) -> bool:
+        """Renewal due or reconnect required: the merchant should act."""
+        return self.code in ("renewal_due", "reconnect_required")
+
+
+LABELS = {
+    "not_connected": "Not connected",
+    "awaiting": "Awaiting authorization",
+    "active": "Active",
+    "renewal_due": "Renewal due",
+    "reconnect_required": "Reconnect required",
+    "inactive": "Inactive",
+}
+
+
+def derive(
+    *,
+    active: bool,
+    connection: Connection | None,
+    awaiting_until: datetime | None,
+    now: datetime,
+) -> Status:
+    """Apply the status rules of DESIGN.md to one store's facts."""
+    if not active:
+        return Status("inactive", LABELS["inactive"], "Paused: settings kept, sync stopped.")
+    if awaiting_until is not None and awaiting_until > now:
+        return Status("awaiting", LABELS["awaiting"], "Finish signing in to Seller Central.")
+    if connection is None:
+        return Status("not_connected", LABELS["not_connected"])
+    if connection.revoked_at is not None:
+        return Status(
+            "reconnect_required",
+            LABELS["reconnect_required"],
+            connection.last_check_message or "Amazon no longer accepts this authorization.",
+        )
+    if now >= connection.expires_at:
+        when = connection.expires_at.strftime("%b %-d, %Y")
+        return Status(
+            "reconnect_required",
+            LABELS["reconnect_required"],
+            f"The authorization expired on {when}.",
+        )
+    days_left = (connection.expires_at - now).days
+    if connection.expires_at - now <= RENEWAL_WINDOW:
+        when = connection.expires_at.strftime("%b %-d, %Y")
+        plural = "day" if days_left == 1 else "days"
+        detail = f"Renew by {when} ({days_left} {plural} left)"
+        return Status("renewal_due", LABELS["renewal_due"], detail, days_left)
+    return Status("active", LABELS["active"], "", days_left)
+
+
+def store_status(store: Store, now: datetime) -> Status:
+    """The status of a loaded store (its connection and open attempt come with it)."""
+    return derive(
+        active=store.active,
+        connection=store.connection,
+        awaiting_until=store.awaiting_until,
+        now=now,
+    )
+
+
+def condition(code: str, now: datetime):
+    """A SQL condition on ``Store`` selecting the stores whose status is ``code``."""
+    open_attempt = exists().where(
+        AuthorizationAttempt.store_id == Store.id,
+        AuthorizationAttempt.consumed_at.is_(None),
+        AuthorizationAttempt.expires_at > now,
+    )
+    conn = select(Connection.id).where(Connection.store_id == Store.id)
+    has_conn = conn.exists()
+    revoked = conn.where(Connection.revoked_at.is_not(None)).exists()
+    expired = conn.where(Connection.expires_at <= now).exists()
+    due = conn.where(Connection.expires_at <= now + RENEWAL_WINDOW).exists()
+    live = and_(Store.active, not_(open_attempt))
+    rules = {
+        "inactive": not_(Store.active),
+        "awaiting": and_(Store.active, open_attempt),
+        "not_connected": and_(live, not_(has_conn)),
+        "reconnect_required": and_(live, or_(revoked, expired)),
+        "renewal_due": and_(live, not_(revoked), not_(expired), due),
+        "active": and_(live, has_conn, not_(revoked), not_(due)),
+    }
+    if code == "attention":
+        return or_(rules["reconnect_required"], rules["renewal_due"])
+    return rules[code]
+
+
+# The latest expiry of an unconsumed attempt, loaded with the store in the same query.
+Store.awaiting_until = column_property(
+    select(AuthorizationAttempt.expires_at)
+    .where(
+        AuthorizationAttempt.store_id == Store.id,
+        AuthorizationAttempt.consumed_at.is_(None),
+    )
+    .order_by(AuthorizationAttempt.expires_at.desc())
+    .limit(1)
+    .correlate_except(AuthorizationAttempt)
+    .scalar_subquery()
+)
