@@ -40,13 +40,15 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
-    from . import auth, health, stores, web
+    from . import auth, catalog, connect, health, stores, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
     web.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(stores.bp)
+    app.register_blueprint(catalog.bp)
+    app.register_blueprint(connect.bp)
     auth.init_app(app)
     _mount_sandbox(app)
     logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
