@@ -71,6 +71,8 @@ def _mount_sandbox(app: Flask) -> None:
             "SANDBOX_DB_PATH": app.config.get("SANDBOX_DB_PATH")
             or str(Path(app.instance_path) / "sandbox.sqlite3"),
             "SANDBOX_HOOKS_ENABLED": True,
+            # Loopback redirect URIs are registered already; a public one must be added.
+            "SANDBOX_REDIRECT_URIS": (app.config["REDIRECT_URI"],),
             "SECRET_KEY": app.config["SECRET_KEY"] + ":sandbox",
         },
         url_prefix="",

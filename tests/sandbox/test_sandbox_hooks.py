@@ -1,0 +1,175 @@
+"""Test hooks: injected failures, delays, stats, clock and reset; hidden when disabled."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from asc_web.sandbox import create_app, world
+
+
+def token_call(sandbox) -> requests.Response:
+    """Make one refresh call with a token the sandbox never issued."""
+    return sandbox.refresh("Atzr|unknown")
+
+
+def test_fail_token_with_lwa_error(sandbox):
+    """An injected LWA error answers LWA-shaped JSON for `count` calls, then normal again."""
+    body = {"endpoint": "token", "error": "temporarily_unavailable", "status": 503, "count": 2}
+    assert sandbox.hook("fail", **body).status_code == 200
+    for _ in range(2):
+        response = token_call(sandbox)
+        assert response.status_code == 503
+        assert response.headers["Cache-Control"] == "no-store"
+        assert response.json()["error"] == "temporarily_unavailable"
+        assert response.json()["error_description"]
+    assert token_call(sandbox).json()["error"] == "invalid_grant"
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [("server_error", 500), ("unauthorized_client", 400), ("invalid_grant", 400),
+     ("invalid_client", 401), ("temporarily_unavailable", 503)],
+)  # fmt: skip
+def test_fail_token_error_default_status(sandbox, error, status):
+    """Without a status, each LWA error comes with its usual status."""
+    sandbox.hook("fail", endpoint="token", error=error)
+    response = token_call(sandbox)
+    assert response.status_code == status
+    assert response.json()["error"] == error
+
+
+@pytest.mark.parametrize("status", [503, 429, 502])
+def test_fail_token_with_bare_status(sandbox, status):
+    """A bare status answers a non-LWA body (what a failing front end would send)."""
+    sandbox.hook("fail", endpoint="token", status=status)
+    response = token_call(sandbox)
+    assert response.status_code == status
+    assert "error" not in response.json()
+
+
+@pytest.mark.parametrize(("status", "code"), [(503, "ServiceUnavailable"), (429, "QuotaExceeded")])
+def test_fail_sellers(sandbox, status, code):
+    """Sellers API failures use SP-API's errors[] shape, then calls succeed again."""
+    token = sandbox.tokens()["access_token"]
+    sandbox.hook("fail", endpoint="sellers", status=status, count=1)
+    response = sandbox.sellers(token)
+    assert response.status_code == status
+    assert response.json()["errors"][0]["code"] == code
+    assert sandbox.sellers(token).status_code == 200
+
+
+def test_delay_then_succeed(sandbox):
+    """A delay without a status slows the call down and then answers normally."""
+    tokens = sandbox.tokens()
+    sandbox.hook("fail", endpoint="token", delay_s=0.2)
+    sandbox.hook("fail", endpoint="sellers", delay_s=0.2)
+    assert sandbox.refresh(tokens["refresh_token"]).status_code == 200
+    assert sandbox.sellers(tokens["access_token"]).status_code == 200
+    assert sandbox.hook("stats").json()["pending_faults"] == 0
+
+
+def test_delay_with_error(sandbox):
+    """A delay with a status answers the failure after the delay."""
+    sandbox.hook("fail", endpoint="token", status=503, error="server_error", delay_s=0.1)
+    assert token_call(sandbox).status_code == 503
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"endpoint": "orders", "status": 503}, {"endpoint": "token", "status": 200},
+     {"endpoint": "token", "error": "nonsense"}, {"endpoint": "token", "status": 503, "count": 0},
+     {"endpoint": "token"}, {"endpoint": "token", "delay_s": -1}],
+)  # fmt: skip
+def test_fail_rejects_bad_input(sandbox, body):
+    """Malformed fail requests are refused with 400."""
+    assert sandbox.hook("fail", **body).status_code == 400
+
+
+def test_stats_count_calls(sandbox):
+    """Stats count redirects to the app, token calls by grant and Sellers calls."""
+    tokens = sandbox.tokens()
+    sandbox.refresh(tokens["refresh_token"])
+    sandbox.refresh(tokens["refresh_token"])
+    sandbox.sellers(tokens["access_token"])
+    requests.post(sandbox.token_url, data={"grant_type": "password"}, timeout=10)
+    stats = sandbox.hook("stats").json()
+    assert stats["consents"] == 1
+    assert stats["token_calls"] == {"authorization_code": 1, "refresh_token": 2, "other": 1}
+    assert stats["sellers_calls"] == 1
+    assert stats["authorizations"] == 1
+
+
+def test_clock_and_reset(sandbox):
+    """The clock moves by days (floats allowed); reset puts it back and wipes state."""
+    tokens = sandbox.tokens()
+    moved = sandbox.hook("clock", advance_days=1.5).json()
+    assert moved["offset_s"] == pytest.approx(1.5 * 86400)
+    assert sandbox.hook("clock", advance_seconds=60).json()["offset_s"] == pytest.approx(129660)
+    assert sandbox.hook("clock", advance_days="soon").status_code == 400
+    assert sandbox.hook("reset").status_code == 200
+    stats = sandbox.hook("stats").json()
+    assert stats["clock_offset_s"] == 0 and stats["consents"] == 0
+    assert sandbox.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_revoke_unknown_user(sandbox):
+    """Revoking for an unknown email is refused."""
+    assert sandbox.hook("revoke", email="ghost@example.com").status_code == 400
+
+
+def test_hooks_hidden_when_disabled(tmp_path):
+    """With hooks disabled (production mode) every hook URL is 404; the rest still works."""
+    app = create_app(
+        {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_HOOKS_ENABLED": False}
+    )
+    client = app.test_client()
+    for name in ("revoke", "fail", "clock", "reset"):
+        assert client.post(f"/sandbox/_hooks/{name}", json={}).status_code == 404
+    assert client.get("/sandbox/_hooks/stats").status_code == 404
+    assert client.post("/sandbox/lwa/auth/o2/token", data={}).status_code == 400
+
+
+@pytest.mark.parametrize("addr", ["10.1.2.3", "192.168.1.5", "2001:db8::1"])
+def test_hooks_only_from_loopback(tmp_path, addr):
+    """Hooks answer 404 to anything but a loopback address."""
+    app = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")})
+    client = app.test_client()
+    remote = {"REMOTE_ADDR": addr}
+    assert client.get("/sandbox/_hooks/stats", environ_base=remote).status_code == 404
+    assert client.post("/sandbox/_hooks/reset", environ_base=remote).status_code == 404
+    for local in ("127.0.0.1", "127.8.9.10", "::1"):
+        assert (
+            client.get("/sandbox/_hooks/stats", environ_base={"REMOTE_ADDR": local}).status_code
+            == 200
+        )
+
+
+def test_mounted_under_dispatcher(tmp_path):
+    """Mounted with url_prefix="" under /sandbox, URLs and the cookie path stay right."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+    from werkzeug.test import Client
+    from werkzeug.wrappers import Response
+
+    sandbox_app = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}, url_prefix="")
+    dispatcher = DispatcherMiddleware(Response("main app"), {"/sandbox": sandbox_app})
+    # buffered: read and close every body (static files are file-backed).
+    client = Client(dispatcher)
+    local = {"REMOTE_ADDR": "127.0.0.1"}
+
+    def call(method: str, path: str, **kwargs):
+        """Open a URL through the dispatcher, fully buffered."""
+        return client.open(path, method=method, buffered=True, environ_base=local, **kwargs)
+
+    query = f"application_id={world.APPLICATION_ID}&state=s&version=beta"
+    response = call("GET", f"/sandbox/sellercentral/us/apps/authorize/consent?{query}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/sandbox/sellercentral/us/ap/signin"
+    assert "Path=/sandbox;" in response.headers["Set-Cookie"]
+    page = call("GET", "/sandbox/sellercentral/us/ap/signin")
+    assert 'href="/sandbox/static/sandbox.css"' in page.text
+    assert call("GET", "/sandbox/static/consent.js").status_code == 200
+    token = call("POST", "/sandbox/lwa/auth/o2/token", data={})
+    assert token.json["error"] == "invalid_request"
+    assert call("GET", "/sandbox/_hooks/stats").status_code == 200
+    assert call("GET", "/elsewhere").text == "main app"
