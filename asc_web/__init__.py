@@ -28,6 +28,9 @@ def create_app(config: dict | None = None) -> Flask:
     config_module.finish(app.config, Path(app.instance_path))
 
     from . import db as db_setup
+    from . import logs
+
+    logs.install()
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

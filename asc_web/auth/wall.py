@@ -14,7 +14,13 @@ from ..extensions import db, login_manager
 from ..models import User
 
 # Endpoints anyone may reach; everything else needs a signed-in user.
-PUBLIC_ENDPOINTS = {"auth.login", "auth.setup", "health.healthz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.setup",
+    "health.healthz",
+    "static",
+    "connect.callback",
+}
 
 
 def init_app(app: Flask) -> None:

@@ -94,7 +94,7 @@ def condition(code: str, now: datetime):
     """A SQL condition on ``Store`` selecting the stores whose status is ``code``."""
     open_attempt = exists().where(
         AuthorizationAttempt.store_id == Store.id,
-        AuthorizationAttempt.consumed_at.is_(None),
+        _unfinished(),
         AuthorizationAttempt.expires_at > now,
     )
     conn = select(Connection.id).where(Connection.store_id == Store.id)
@@ -116,13 +116,17 @@ def condition(code: str, now: datetime):
     return rules[code]
 
 
-# The latest expiry of an unconsumed attempt, loaded with the store in the same query.
+def _unfinished():
+    """An attempt still waiting for Amazon, or whose callback is being processed."""
+    return or_(
+        AuthorizationAttempt.consumed_at.is_(None), AuthorizationAttempt.outcome == "processing"
+    )
+
+
+# The latest expiry of an unfinished attempt, loaded with the store in the same query.
 Store.awaiting_until = column_property(
     select(AuthorizationAttempt.expires_at)
-    .where(
-        AuthorizationAttempt.store_id == Store.id,
-        AuthorizationAttempt.consumed_at.is_(None),
-    )
+    .where(AuthorizationAttempt.store_id == Store.id, _unfinished())
     .order_by(AuthorizationAttempt.expires_at.desc())
     .limit(1)
     .correlate_except(AuthorizationAttempt)

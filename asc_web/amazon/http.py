@@ -1,0 +1,38 @@
+"""HTTP settings shared by every Amazon call: explicit timeouts and one retry policy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import requests
+
+from .errors import AmazonError
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    """Connect and read timeouts in seconds (never unbounded)."""
+
+    connect: float = 5.0
+    read: float = 20.0
+
+    def as_tuple(self) -> tuple[float, float]:
+        """The ``(connect, read)`` pair ``requests`` expects."""
+        return (self.connect, self.read)
+
+
+def call_with_one_retry(operation: str, send):
+    """Run ``send()``; retry once only when the connection could not be made."""
+    for attempt in (1, 2):
+        try:
+            return send()
+        except requests.exceptions.ConnectTimeout as exc:
+            if attempt == 2:
+                raise AmazonError(operation, "timeout", "Could not connect in time.") from exc
+        except requests.exceptions.Timeout as exc:
+            # The request may have reached Amazon: never resend it (a code is single-use).
+            raise AmazonError(operation, "timeout", "Amazon did not answer in time.") from exc
+        except requests.exceptions.ConnectionError as exc:
+            if attempt == 2:
+                raise AmazonError(operation, "connection", "Could not reach Amazon.") from exc
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -1,0 +1,70 @@
+// Connect store: open Seller Central in a tab this page owns, keep the card live, and
+// let the result page close that tab. No inline scripts (CSP); no state in the page.
+(function () {
+  "use strict";
+
+  var consentTab = null;
+  var TAB_NAME = "asc-seller-central";
+
+  // Open the tab during the click itself, so the browser treats it as user-initiated.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.matches || !form.matches("form[data-connect]") || !window.htmx) {
+      return;
+    }
+    consentTab = window.open("", TAB_NAME);
+    if (consentTab) {
+      try {
+        consentTab.document.title = "Opening Amazon Seller Central…";
+        consentTab.document.body.textContent = "Opening Amazon Seller Central…";
+      } catch (e) { /* another origin already loaded: nothing to write */ }
+      // If the server refused to start, nothing will navigate the tab: close it.
+      var opened = consentTab;
+      window.setTimeout(function () {
+        if (consentTab === opened && !opened.closed) { opened.close(); consentTab = null; }
+      }, 15000);
+    }
+  }, true);
+
+  // The start response names the consent URL in HX-Trigger; send the tab there.
+  document.addEventListener("asc:open-consent", function (evt) {
+    var url = evt.detail && evt.detail.url;
+    if (!url) { return; }
+    if (consentTab && !consentTab.closed) {
+      consentTab.location.href = url;
+      consentTab = null;
+    } else {
+      // The browser blocked the new tab: run the same flow in this one.
+      window.location.assign(url);
+    }
+  });
+
+  function refreshAwaitingCards() {
+    document.querySelectorAll(".connect-poller").forEach(function (poller) {
+      poller.dispatchEvent(new CustomEvent("asc:refresh"));
+    });
+  }
+
+  // Coming back to this tab, or hearing from the result tab, refreshes at once.
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") { refreshAwaitingCards(); }
+  });
+  window.addEventListener("focus", refreshAwaitingCards);
+  window.addEventListener("message", function (evt) {
+    if (evt.origin === window.location.origin && evt.data === "asc:connect-finished") {
+      refreshAwaitingCards();
+    }
+  });
+
+  // On the result page: tell the opener, then close this tab (or go home without one).
+  document.addEventListener("DOMContentLoaded", function () {
+    var result = document.querySelector("[data-connect-result]");
+    if (!result) { return; }
+    if (window.opener && !window.opener.closed) {
+      try { window.opener.postMessage("asc:connect-finished", window.location.origin); } catch (e) {}
+      window.setTimeout(function () { window.close(); }, 1200);
+    } else if (result.dataset.connectResult === "connected") {
+      window.setTimeout(function () { window.location.assign(result.dataset.homeUrl); }, 2500);
+    }
+  });
+})();

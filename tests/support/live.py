@@ -1,0 +1,52 @@
+"""A real ASC Web server on a free loopback port, for tests that need real HTTP."""
+
+from __future__ import annotations
+
+import threading
+
+from werkzeug.serving import make_server
+
+from asc_web import create_app
+from asc_web.extensions import db
+
+
+class _Deferred:
+    """A WSGI app whose target is set once the port (and so the app's URL) is known."""
+
+    target = None
+
+    def __call__(self, environ, start_response):
+        return self.target(environ, start_response)
+
+
+class LiveServer:
+    """ASC Web (with its sandbox) served on 127.0.0.1 in a thread; ``stop()`` ends it."""
+
+    def __init__(self, config: dict):
+        self._wsgi = _Deferred()
+        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        settings = {"PUBLIC_URL": self.url, "RATELIMIT_ENABLED": False}
+        settings.update(config)
+        try:
+            self.app = create_app(settings)
+        except Exception:
+            self._server.server_close()
+            raise
+        self._wsgi.target = self.app.wsgi_app
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    @property
+    def sandbox(self) -> str:
+        """The sandbox's base URL on this server."""
+        return self.url + "/sandbox"
+
+    def stop(self) -> None:
+        """Stop serving and release the database."""
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+        with self.app.app_context():
+            db.session.remove()
+            db.engine.dispose()
