@@ -9,8 +9,8 @@ import secrets
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..extensions import db
 from ..clock import utcnow
+from ..extensions import db
 from ..models import ROLES, Installation, User
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,15 @@
 """Connect store: SP-API website authorization, its callback and the live store card."""
 
-from flask import Blueprint
+from flask import Blueprint, Flask
 
 bp = Blueprint("connect", __name__)
+
+
+def init_app(app: Flask) -> None:
+    """Register the ``connections`` CLI."""
+    from .cli import connections
+
+    app.cli.add_command(connections)
+
 
 from . import routes  # noqa: E402, F401  (routes attach themselves to ``bp``)

@@ -23,6 +23,7 @@ def live(database_url, tmp_path):
     config = _base_config(database_url, tmp_path / "instance")
     config["SANDBOX_DISABLED"] = False
     config["HTTP_READ_TIMEOUT"] = 3.0
+    config["CHECK_BACKOFF_SECONDS"] = 0.01
     server = LiveServer(config)
     yield server
     server.stop()
@@ -113,6 +114,21 @@ def add_store(live):
             return store.id
 
     return add
+
+
+@pytest.fixture
+def connected_store(live, merchant, add_store):
+    """Add a store and connect it through the sandbox; return its id."""
+
+    def connect(name="Amazon Store USA", country="US", email="na.primary@example.com") -> int:
+        from tests.support import amazon
+
+        store_id = add_store(name, country)
+        location = amazon.authorize(merchant.http, merchant.consent_url(store_id), email)
+        assert "Store connected" in merchant.http.get(location).text
+        return store_id
+
+    return connect
 
 
 @pytest.fixture
