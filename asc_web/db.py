@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -22,6 +22,8 @@ def configure_engine(engine: Engine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted rows (a disconnected store's tokens) are overwritten, not left in free pages.
+        cursor.execute("PRAGMA secure_delete = ON")
         if not _is_memory(engine):
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
@@ -55,3 +57,9 @@ def _is_memory(engine: Engine) -> bool:
     """Whether ``engine`` points at an in-memory SQLite database."""
     database = engine.url.database
     return not database or database == ":memory:"
+
+
+def compact_deleted_secrets(session) -> None:
+    """After deleting secrets on SQLite, fold the WAL into the file so no old copy remains."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))

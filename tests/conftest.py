@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from asc_web import create_app
 from asc_web.extensions import db
@@ -54,17 +55,26 @@ def sqlite_template(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_schema(tmp_path_factory) -> str:
-    """The PostgreSQL test database, wiped and migrated once per run."""
+def postgres_schema(tmp_path_factory) -> Iterator[str]:
+    """A PostgreSQL database of this test run's own, migrated once and dropped at the end.
+
+    Several test runs may share one server (CI, developers, helpers): each creates its own
+    database next to the one ``ASC_TEST_DATABASE_URL`` names instead of wiping that one.
+    """
     if not PG_URL:
         pytest.skip("PostgreSQL tests need ASC_TEST_DATABASE_URL")
-    engine = create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    _migrate(PG_URL, tmp_path_factory.mktemp("pg-instance"))
-    return PG_URL
+    name = f"asc_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    try:
+        _migrate(url, tmp_path_factory.mktemp("pg-instance"))
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 def _wipe_postgres(url: str) -> None:
