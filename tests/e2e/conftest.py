@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from asc_web import create_app
-from asc_web.extensions import db
+from tests.support.live import LiveServer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -25,54 +22,18 @@ CHROMIUM_ARGS = [
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-class _Deferred:
-    """A WSGI app whose target is set after the port is known."""
-
-    target = None
-
-    def __call__(self, environ, start_response):
-        return self.target(environ, start_response)
-
-
-class LiveServer:
-    """ASC Web served on 127.0.0.1 in a thread; stops at the end of the test."""
-
-    def __init__(self, database: Path, instance: Path, settings: dict):
-        self._wsgi = _Deferred()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
-        self.url = f"http://127.0.0.1:{self._server.server_port}"
-        config = {
-            "INSTANCE_PATH": str(instance),
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
-            "SECRET_KEY": "e2e-secret-key-not-for-production",
-            "PUBLIC_URL": self.url,
-            "RATELIMIT_ENABLED": False,
-        }
-        config.update(settings)
-        try:
-            self.app = create_app(config)
-        except Exception:
-            self._server.server_close()
-            raise
-        self._wsgi.target = self.app.wsgi_app
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving and release the database."""
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-        with self.app.app_context():
-            db.engine.dispose()
-
-
 @pytest.fixture
 def live_server(sqlite_template, tmp_path):
-    """A running ASC Web in sandbox mode on a fresh database."""
+    """A running ASC Web in sandbox mode (sandbox mounted) on a fresh database."""
     database = tmp_path / "live.sqlite3"
     shutil.copy(sqlite_template, database)
-    server = LiveServer(database, tmp_path / "instance", {"SANDBOX_DISABLED": True})
+    server = LiveServer(
+        {
+            "INSTANCE_PATH": str(tmp_path / "instance"),
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}",
+            "SECRET_KEY": "e2e-secret-key-not-for-production",
+        }
+    )
     yield server
     server.stop()
 

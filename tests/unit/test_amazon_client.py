@@ -1,0 +1,104 @@
+"""The Amazon client library: real hosts in production, sandbox paths otherwise, errors."""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+
+from asc_web import create_app
+from asc_web.amazon.endpoints import Endpoints
+from asc_web.amazon.errors import AmazonError, merchant_message
+from asc_web.amazon.marketplaces import MARKETPLACES
+from asc_web.crypto import TokenVault
+
+PRODUCTION = {
+    "AMAZON_MODE": "production",
+    "SPAPI_APP_ID": "amzn1.sp.solution.real",
+    "LWA_CLIENT_ID": "amzn1.application-oa2-client.real",
+    "LWA_CLIENT_SECRET": "real-secret",
+    "REDIRECT_URI": "https://asc.example.com/amazon/callback",
+    "SECRET_KEY": "k" * 40,
+    "TOKEN_KEYS": Fernet.generate_key().decode(),
+}
+
+
+@pytest.mark.parametrize(
+    ("code", "host"),
+    [
+        ("US", "https://sellercentral.amazon.com"),
+        ("CA", "https://sellercentral.amazon.ca"),
+        ("MX", "https://sellercentral.amazon.com.mx"),
+        ("UK", "https://sellercentral-europe.amazon.com"),
+    ],
+)
+def test_production_consent_urls_point_at_amazon(code, host):
+    url = Endpoints().consent_url(
+        MARKETPLACES[code], app_id="app", state="s", redirect_uri="https://x/cb", draft=False
+    )
+    parts = urlsplit(url)
+    assert f"{parts.scheme}://{parts.netloc}{parts.path}" == f"{host}/apps/authorize/consent"
+    assert parse_qs(parts.query) == {
+        "application_id": ["app"],
+        "state": ["s"],
+        "redirect_uri": ["https://x/cb"],
+    }
+
+
+def test_production_token_and_sellers_endpoints_are_amazons():
+    endpoints = Endpoints()
+    assert endpoints.token_url == "https://api.amazon.com/auth/o2/token"
+    assert endpoints.spapi("NA") == "https://sellingpartnerapi-na.amazon.com"
+    assert endpoints.spapi("EU") == "https://sellingpartnerapi-eu.amazon.com"
+
+
+def test_draft_apps_get_version_beta():
+    url = Endpoints().consent_url(
+        MARKETPLACES["US"], app_id="a", state="s", redirect_uri="https://x/cb", draft=True
+    )
+    assert parse_qs(urlsplit(url).query)["version"] == ["beta"]
+
+
+def test_production_app_uses_amazon_hosts_and_mounts_no_sandbox(tmp_path):
+    app = create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION})
+    with app.test_request_context():
+        from asc_web.connect import settings
+
+        assert settings.endpoints().token_url == "https://api.amazon.com/auth/o2/token"
+        assert settings.redirect_uri() == "https://asc.example.com/amazon/callback"
+    assert "asc_sandbox" not in app.extensions
+    assert app.test_client().get("/sandbox/_hooks/stats").status_code == 404
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-asc_session"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_tokens_decrypt_only_for_the_store_they_belong_to():
+    vault = TokenVault(Fernet.generate_key().decode())
+    ciphertext = vault.encrypt(7, "Atzr|secret")
+    assert "Atzr" not in ciphertext
+    assert vault.decrypt(7, ciphertext) == "Atzr|secret"
+    with pytest.raises(InvalidToken):
+        vault.decrypt(8, ciphertext)
+
+
+def test_old_keys_still_decrypt_and_new_writes_use_the_first_key():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    written_before = TokenVault(old).encrypt(1, "Atzr|a")
+    rotated = TokenVault(f"{new},{old}")
+    assert rotated.decrypt(1, written_before) == "Atzr|a"
+    assert TokenVault(new).decrypt(1, rotated.encrypt(1, "Atzr|b")) == "Atzr|b"
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (AmazonError("token_exchange", "invalid_grant"), "Start again from the store card"),
+        (AmazonError("token_refresh", "invalid_grant"), "reconnect the store"),
+        (AmazonError("token_exchange", "invalid_client", status=401), "Contact your administrator"),
+        (AmazonError("token_exchange", "unauthorized_client"), "Contact your administrator"),
+        (AmazonError("token_exchange", "timeout"), "did not answer in time"),
+        (AmazonError("sellers", "QuotaExceeded", status=429), "not available right now"),
+        (AmazonError("token_exchange", "server_error", status=500), "not available right now"),
+    ],
+)
+def test_amazon_errors_become_plain_sentences(error, words):
+    assert words in merchant_message(error)
