@@ -39,8 +39,12 @@ format: dev
 test: lint
 	$(BIN)/pytest
 
-bench: dev
-	@echo "The benchmark arrives with the performance issue; nothing to run yet."
+# Load-test gunicorn on loopback with wrk (apt-get install -y wrk): seeded databases of
+# 100 and 10,000 stores, a table against /healthz, results in bench/results/.
+# Options: make bench BENCH_ARGS="--quick" (smoke run), see bench/README.md.
+BENCH_ARGS ?=
+bench: install
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,171 @@
+"""Orchestrate a run: per size, build, count queries, serve, load each endpoint, report."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import ROOT, databases, flows, load, queries, report, targets
+from .client import Browser, Endpoint, probe
+from .data import Dataset, build
+from .databases import count_stores
+from .server import Gunicorn
+from .settings import Settings
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    """Read the command line; ``--quick`` is a smoke run."""
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
+    parser.add_argument("--connections", type=int, default=16, help="wrk connections")
+    parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--sizes", default="100,10000", help="store counts, comma-separated")
+    parser.add_argument("--flows", type=int, default=40, help="connect flows per size")
+    parser.add_argument("--flow-parallel", type=int, default=4, help="flows at once (max 4)")
+    parser.add_argument("--only", default="", help="endpoint keys to run, comma-separated")
+    parser.add_argument("--database-url", help="PostgreSQL server URL (default: SQLite)")
+    parser.add_argument("--quick", action="store_true", help="2 s per endpoint, 100 stores")
+    opts = parser.parse_args(argv)
+    if opts.quick:
+        opts.duration, opts.sizes, opts.flows = 2.0, "100", 8
+    opts.sizes = sorted({int(s) for s in opts.sizes.split(",") if s.strip()})
+    if not opts.sizes or min(opts.sizes) < 1:
+        parser.error("--sizes needs positive store counts")
+    return opts
+
+
+def plan(ds: Dataset) -> list[Endpoint]:
+    """The endpoints, in order: reads first, then the two write paths, then /healthz again."""
+    store = f"/stores/{ds.sample_store_id}"
+    return [
+        Endpoint("healthz", "/healthz", "/healthz"),
+        Endpoint("home", "home /", "/"),
+        Endpoint("home_country", "home /?country=UK", "/?country=UK"),
+        Endpoint("home_status", "home /?status=renewal_due", "/?status=renewal_due"),
+        Endpoint("home_search", "home /?q=store 0042", "/?q=store+0042"),
+        Endpoint("card_poll", "card poll …/connect/status", f"{store}/connect/status", htmx=True),
+        Endpoint("card", "card …/card (htmx)", f"{store}/card", htmx=True),
+        Endpoint("dashboard", "dashboard /stores/<id>", store),
+        Endpoint("callback", "connect callback (req/s = flows/s)", "/amazon/callback"),
+        Endpoint("add_store", "add store POST /stores/new", "/stores/new", "POST",
+                 script="add_store.lua"),
+        Endpoint("healthz_end", "/healthz (again, last)", "/healthz"),
+    ]  # fmt: skip
+
+
+def say(message: str) -> None:
+    """Progress on stderr; the report goes to stdout."""
+    print(message, file=sys.stderr, flush=True)
+
+
+def measure(size: int, opts, workdir: Path, tag: str) -> dict:
+    """Everything measured on one install of ``size`` stores."""
+    with databases.temporary(str(size), opts.database_url) as url:
+        settings = Settings(workdir / f"instance-{size}", url)
+        say(f"[{size} stores] building the database")
+        ds = build(size, settings)
+        everything = plan(ds)
+        endpoints = [e for e in everything if not opts.only or e.key in opts.only.split(",")]
+        say(f"[{size} stores] counting SQL statements per request")
+        sql = queries.count(ds, [e for e in everything if e.key != "callback"], ds.form)
+        with Gunicorn(settings, workdir / f"gunicorn-{size}.log") as server:
+            browser = Browser(server.url)
+            browser.sign_in(settings.admin_email, settings.admin_password)
+            rows = [_measure_one(server, ds, e, browser, opts, tag) for e in endpoints]
+            memory = server.memory()
+            restarted = set(server.workers()) != set(server.first_workers)
+            log = server.log_counts()
+    targets.judge_memory(memory)
+    return {"statuses": ds.statuses, "queries": sql, "endpoints": rows, "memory": memory,
+            "log": log, "workers_restarted": restarted}  # fmt: skip
+
+
+def _measure_one(server: Gunicorn, ds: Dataset, ep: Endpoint, browser: Browser, opts, tag):
+    """Probe one endpoint, then load it (wrk, or the flow driver for the callback)."""
+    row = {"key": ep.key, "label": ep.label, "path": ep.path, "notes": ep.notes}
+    if ep.key == "callback":
+        say(f"[{ds.size} stores] {opts.flows} connect flows")
+        return row | flows.run(server.url, ds, opts.flows, opts.flow_parallel)
+    # A fresh cookie per endpoint, as a browser keeps it: the app re-signs a session that
+    # was last seen over a minute ago, and wrk itself never stores cookies.
+    headers = browser.headers()
+    probe(server.url, ep, headers, ds.form)
+    if ep.skip.startswith("answers HTTP 5"):
+        ep.notes.append(f"server error: {server.last_exception() or 'see the gunicorn log'}")
+    if ep.skip:
+        say(f"[{ds.size} stores] {ep.label}: skipped ({ep.skip})")
+        return row | {"skip": ep.skip}
+    say(f"[{ds.size} stores] {ep.label}: wrk for {opts.duration:g} s")
+    spec = load.Load(opts.duration, opts.connections, opts.threads)
+    if ep.key != "add_store":
+        return row | load.run(server.url, ep, headers, spec)
+    before, locked = count_stores(ds.settings), server.log_counts()["database_is_locked"]
+    result = load.run(server.url, ep, headers, spec, args=(f"{tag}s{ds.size}", ds.form))
+    created = count_stores(ds.settings) - before
+    return row | result | {
+        "created": created,
+        "creates_per_s": round(created / result["seconds"], 1) if result["seconds"] else 0.0,
+        "database_is_locked": server.log_counts()["database_is_locked"] - locked,
+    }  # fmt: skip
+
+
+def _git(*args: str) -> str:
+    """What a git command prints, for the report's header."""
+    # git from PATH with fixed arguments; no shell.
+    done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True)  # noqa: S603, S607
+    return done.stdout.strip()
+
+
+def _interrupt(_signum, _frame):
+    """Turn SIGTERM into KeyboardInterrupt so every ``finally`` stops what it started."""
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmark; print the Markdown report and save it with its JSON."""
+    opts = parse(argv)
+    load.wrk_path()
+    signal.signal(signal.SIGTERM, _interrupt)
+    for key in [k for k in os.environ if k.startswith("ASC_")]:
+        del os.environ[key]  # the bench configures every install itself
+    started = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    load_before = os.getloadavg()[0]
+    tag = str(int(time.time()))
+    try:
+        with tempfile.TemporaryDirectory(prefix="asc-bench-") as tmp:
+            workdir = Path(tmp)
+            sizes = {size: measure(size, opts, workdir, tag) for size in opts.sizes}
+            home_queries = {1: _home_queries_at_one(opts, workdir)}
+            home_queries.update({s: r["queries"].get("home") for s, r in sizes.items()})
+    except KeyboardInterrupt:
+        say("Interrupted: gunicorn stopped, temporary files removed.")
+        return 130
+    targets.judge_rows(sizes)
+    run = {
+        "started": started, "commit": _git("rev-parse", "--short", "HEAD"),
+        "dirty": bool(_git("status", "--porcelain")),
+        "backend": databases.describe(opts.database_url),
+        "options": {"duration": opts.duration, "connections": opts.connections,
+                    "threads": opts.threads, "sizes": opts.sizes, "flows": opts.flows},
+        "machine": {"cpus": os.cpu_count(), "load_before": round(load_before, 2),
+                    "load_after": round(os.getloadavg()[0], 2)},
+        "sizes": sizes, "home_queries": targets.judge_queries(home_queries),
+    }  # fmt: skip
+    json_path, md_path = report.write(run)
+    print(report.markdown(run))
+    say(f"Saved {json_path.relative_to(ROOT)} and {md_path.relative_to(ROOT)}")
+    return 0
+
+
+def _home_queries_at_one(opts, workdir: Path) -> int | None:
+    """SQL statements for the home page of an install with a single store."""
+    with databases.temporary("1", opts.database_url) as url:
+        ds = build(1, Settings(workdir / "instance-1", url))
+        return queries.count(ds, [Endpoint("home", "home /", "/")], ds.form).get("home")

@@ -1,0 +1,90 @@
+"""The issue's targets: each measured row gets a ratio, a target and PASS or MISS."""
+
+from __future__ import annotations
+
+HEALTHZ_SHARE = {"card_poll": 0.6, "card": 0.6, "dashboard": 0.3}
+# Flows per second of a whole connect flow (sandbox screens included) are not requests/s.
+NO_RATIO = {"callback"}
+BASELINES = ("healthz", "healthz_end")
+HOME_SHARE_OF_HEALTHZ = 0.25
+HOME_SHARE_OF_SMALLEST = 0.8
+ADD_STORE_RATE = 150.0
+HOME_QUERY_LIMIT = 5
+WORKER_RSS_LIMIT_MB = 120.0
+
+
+def _verdict(ok: bool) -> str:
+    """PASS or MISS."""
+    return "PASS" if ok else "MISS"
+
+
+def judge_rows(sizes: dict[int, dict]) -> None:
+    """Add ``ratio``, ``target`` and ``result`` to every endpoint row, in place."""
+    smallest = min(sizes)
+    home_small = _row(sizes[smallest], "home")
+    for size, run in sizes.items():
+        # /healthz runs first and last; their mean is the floor, their gap shows the noise.
+        floors = [r["rps"] for r in run["endpoints"] if r["key"] in BASELINES and "rps" in r]
+        base = sum(floors) / len(floors) if floors else None
+        run["healthz_rps"] = round(base, 1) if base else None
+        run["healthz_drift"] = round(abs(floors[0] - floors[-1]) / base, 3) if base else None
+        for row in run["endpoints"]:
+            comparable = base and "rps" in row and row["key"] not in NO_RATIO
+            row["ratio"] = round(row["rps"] / base, 3) if comparable else None
+            row["target"], row["result"] = "", ""
+            if row.get("skip") or "rps" not in row:
+                row["result"] = "SKIP"
+                continue
+            _judge(row, size, smallest, home_small)
+            errors = row["non_2xx_3xx"] + row["socket_errors"]
+            if row["result"] == "PASS" and errors:
+                row["result"] = "MISS"
+                row["target"] += " (errors)"
+
+
+def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None:
+    """Fill the target of one measured row."""
+    key, ratio = row["key"], row["ratio"]
+    if key in BASELINES:
+        row["target"] = "baseline (mean of both)"
+    elif key == "home" and size == smallest:
+        row["target"] = f"≥ {HOME_SHARE_OF_HEALTHZ} × /healthz"
+        row["result"] = _verdict(ratio is not None and ratio >= HOME_SHARE_OF_HEALTHZ)
+    elif key == "home":
+        small = home_small.get("rps") if home_small and not home_small.get("skip") else None
+        share = row["rps"] / small if small else None
+        row["share_of_smallest"] = round(share, 3) if share is not None else None
+        shown = f"{share:.2f}" if share is not None else "n/a"
+        row["target"] = f"≥ {HOME_SHARE_OF_SMALLEST} × home@{smallest} (is {shown})"
+        row["result"] = _verdict(share is not None and share >= HOME_SHARE_OF_SMALLEST)
+    elif key in HEALTHZ_SHARE:
+        row["target"] = f"≥ {HEALTHZ_SHARE[key]} × /healthz"
+        row["result"] = _verdict(ratio is not None and ratio >= HEALTHZ_SHARE[key])
+    elif key == "add_store":
+        rate = row.get("creates_per_s", 0.0)
+        locked = row.get("database_is_locked", 0)
+        row["target"] = f"≥ {ADD_STORE_RATE:.0f} creates/s (is {rate:.0f}), 0 locked (is {locked})"
+        row["result"] = _verdict(rate >= ADD_STORE_RATE and not locked)
+
+
+def judge_queries(home_queries: dict[int, int | None]) -> dict:
+    """SQL statements per home page: at most the limit, and the same at every size."""
+    counts = list(home_queries.values())
+    ok = all(c is not None and c <= HOME_QUERY_LIMIT for c in counts) and len(set(counts)) == 1
+    return {
+        "counts": {str(k): v for k, v in home_queries.items()},
+        "target": f"≤ {HOME_QUERY_LIMIT} and the same at every size",
+        "result": _verdict(ok),
+    }
+
+
+def judge_memory(workers: list[dict]) -> None:
+    """Each worker's resident memory after the run must stay under the limit."""
+    for worker in workers:
+        worker["target"] = f"≤ {WORKER_RSS_LIMIT_MB:.0f} MB after the run"
+        worker["result"] = _verdict(worker["rss_mb"] <= WORKER_RSS_LIMIT_MB)
+
+
+def _row(run: dict, key: str) -> dict | None:
+    """The row of endpoint ``key`` in one size's run."""
+    return next((r for r in run["endpoints"] if r["key"] == key), None)
