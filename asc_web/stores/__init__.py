@@ -1,7 +1,22 @@
 """Amazon stores: the home view, adding stores, the store dashboard and settings."""
 
+from datetime import datetime
+
 from flask import Blueprint
 
 bp = Blueprint("stores", __name__)
 
-from . import routes  # noqa: E402, F401  (routes attach themselves to ``bp``)
+
+@bp.app_template_filter("asc_date")
+def asc_date(value: datetime) -> str:
+    """A day as merchants read it: "Nov 28, 2026" (UTC)."""
+    return f"{value:%b} {value.day}, {value.year}"
+
+
+@bp.app_template_filter("asc_datetime")
+def asc_datetime(value: datetime) -> str:
+    """A moment as merchants read it: "Nov 28, 2026, 13:57 UTC"."""
+    return f"{asc_date(value)}, {value:%H:%M} UTC"
+
+
+from . import learning, manage, routes  # noqa: E402, F401  (routes attach themselves to ``bp``)

@@ -1,0 +1,164 @@
+"""The Add Amazon sales channel form and the Store Integration Settings form."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
+
+from ..amazon.marketplaces import MARKETPLACES
+from ..extensions import db
+from ..models import PRODUCT_ID_TYPES, ProductAttribute, Website
+from . import names, services
+
+EMAIL_RULES = [
+    DataRequired(message="Enter the email address to contact about this store."),
+    Length(max=254, message="The email address is too long (254 characters at most)."),
+    Email(
+        message="Enter a valid email address, such as name@example.com.", check_deliverability=False
+    ),
+]
+NAME_ATTRS = {"pattern": names.NAME_PATTERN, "autocomplete": "off", "spellcheck": "false"}
+
+
+def _strip(value):
+    """Trim text input (other values pass through)."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _row_id(value) -> int | None:
+    """A database id from a form value; None for anything else (tampered values included)."""
+    if isinstance(value, int):
+        return value
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    return int(text) if 0 < int(text) < 2**31 else None
+
+
+def _placeholder(text: str) -> list[SelectChoice]:
+    """The empty first option that asks the merchant to choose."""
+    return [SelectChoice("", text)]
+
+
+def _website_choices():
+    """The catalog's websites, read when the form renders or validates."""
+    return _placeholder("Select a website") + [
+        SelectChoice(str(w.id), w.name) for w in Website.ordered()
+    ]
+
+
+def _attribute_choices():
+    """The catalog's attributes, read when the form renders or validates."""
+    return _placeholder("Select an attribute") + [
+        SelectChoice(str(a.id), a.label) for a in ProductAttribute.ordered()
+    ]
+
+
+class NameRules:
+    """Shared by both forms: the name's own rules, then uniqueness among other stores."""
+
+    store_id: int | None = None
+
+    def validate_name(self, field) -> None:
+        """Refuse invisible characters, over-long names and a name another store has."""
+        field.data = names.clean(field.data or "")
+        message = names.problem(field.data)
+        if message:
+            raise ValidationError(message)
+        clash = services.find_by_name(field.data, exclude_id=self.store_id)
+        if clash is not None:
+            raise ValidationError(services.taken_message(clash.name))
+
+
+class StoreForm(NameRules, FlaskForm):
+    """Add Amazon sales channel: the fields and labels of the product documentation."""
+
+    website = SelectField(
+        "Magento Website to use for Amazon Listing",
+        choices=_website_choices,
+        coerce=_row_id,
+        validate_choice=False,
+        validators=[InputRequired(message="Choose the Magento website to list on Amazon.")],
+        description="Its catalog is listed on Amazon, and its default store view imports "
+        "Amazon orders. It cannot be changed later.",
+    )
+    email = EmailField(
+        "Email Address",
+        filters=[_strip],
+        validators=EMAIL_RULES,
+        description="Your preferred contact email for this store.",
+    )
+    name = StringField(
+        "New Store Name",
+        validators=[DataRequired(message="Enter a store name, such as “Amazon Store USA”.")],
+        render_kw=NAME_ATTRS,
+        description="A reference only: it identifies the store on the home page, "
+        "for example Amazon Store USA. Up to 64 characters.",
+    )
+    country = SelectField(
+        "Amazon Marketplace Country",
+        choices=_placeholder("Select a country")
+        + [SelectChoice(m.code, m.country) for m in MARKETPLACES.values()],
+        validate_choice=False,
+        validators=[InputRequired(message="Choose the Amazon marketplace country.")],
+        description="The Amazon marketplace this store sells in. It cannot be changed later.",
+    )
+    product_id_type = SelectField(
+        "Product ID on the Amazon market",
+        choices=_placeholder("Select an identifier") + [SelectChoice(t) for t in PRODUCT_ID_TYPES],
+        validate_choice=False,
+        validators=[InputRequired(message="Choose the Amazon product identifier.")],
+        description="The identifier Amazon matches your products by.",
+    )
+    attribute = SelectField(
+        "Map a Magento attribute",
+        choices=_attribute_choices,
+        coerce=_row_id,
+        validate_choice=False,
+        validators=[InputRequired(message="Choose the Magento attribute that holds it.")],
+        description="The catalog attribute that holds that identifier.",
+    )
+
+    def validate_website(self, field) -> None:
+        """Only a website of the catalog."""
+        if field.data is None or db.session.get(Website, field.data) is None:
+            raise ValidationError("Choose a Magento website from the list.")
+
+    def validate_country(self, field) -> None:
+        """Only a supported marketplace."""
+        if field.data not in MARKETPLACES:
+            raise ValidationError(
+                "Choose a country from the list: United States, Canada, Mexico or United Kingdom."
+            )
+
+    def validate_product_id_type(self, field) -> None:
+        """Only an Amazon identifier type."""
+        if field.data not in PRODUCT_ID_TYPES:
+            raise ValidationError(
+                "Choose an identifier from the list: ASIN, EAN, GCID, ISBN or UPC."
+            )
+
+    def validate_attribute(self, field) -> None:
+        """Only an attribute that exists in the catalog."""
+        if field.data is None or db.session.get(ProductAttribute, field.data) is None:
+            raise ValidationError(
+                "Choose a Magento attribute from the list; the one sent does not exist."
+            )
+
+
+class SettingsForm(NameRules, FlaskForm):
+    """Store Integration Settings: what can change once a store exists."""
+
+    email = EmailField("Email Address", filters=[_strip], validators=EMAIL_RULES)
+    name = StringField(
+        "Store Name",
+        validators=[DataRequired(message="Enter a store name, such as “Amazon Store USA”.")],
+        render_kw=NAME_ATTRS,
+    )
+
+    def __init__(self, *args, store_id: int, **kwargs):
+        """Bind the form to the store it edits (its own name is no clash)."""
+        super().__init__(*args, **kwargs)
+        self.store_id = store_id

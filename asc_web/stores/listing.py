@@ -1,0 +1,147 @@
+"""The home page's store list: filters from the query string, one page of cards, two queries."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from sqlalchemy import func, select, true
+
+from ..amazon.marketplaces import MARKETPLACES
+from ..extensions import db
+from ..models import Store
+from ..models.status import LABELS, Status, condition, store_status
+from . import names
+
+PER_PAGE = 24
+MAX_QUERY_LENGTH = 100
+STATUS_FILTERS = {**LABELS, "attention": "Needs attention"}
+COUNTRIES = [(m.code, m.country) for m in MARKETPLACES.values()]
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the merchant narrowed the list to; unknown values are ignored, never an error."""
+
+    q: str = ""
+    country: str = ""
+    status: str = ""
+    page: int = 1
+
+    @classmethod
+    def from_args(cls, args) -> Filters:
+        """Read ``q``, ``country``, ``status`` and ``page`` from a request's query string."""
+        country = args.get("country", "")
+        status = args.get("status", "")
+        page = args.get("page", "1")
+        return cls(
+            q=args.get("q", "").strip()[:MAX_QUERY_LENGTH],
+            country=country if country in MARKETPLACES else "",
+            status=status if status in STATUS_FILTERS else "",
+            page=max(1, int(page)) if page.isascii() and page.isdigit() and len(page) < 7 else 1,
+        )
+
+    @property
+    def active(self) -> bool:
+        """Whether any filter narrows the list."""
+        return bool(self.q or self.country or self.status)
+
+    def args(self, **changes) -> dict:
+        """Query-string arguments for ``url_for``, without empty values or page 1."""
+        values = replace(self, **changes)
+        pairs = {"q": values.q, "country": values.country, "status": values.status}
+        if values.page > 1:
+            pairs["page"] = values.page
+        return {key: value for key, value in pairs.items() if value}
+
+
+@dataclass(frozen=True)
+class StorePage:
+    """One page of store cards with what the page needs to describe itself."""
+
+    cards: list[tuple[Store, Status]]
+    total: int
+    matching: int
+    page: int
+    pages: int
+    filters: Filters
+    attention: int = 0
+
+    @property
+    def attention_text(self) -> str:
+        """The home banner's sentence."""
+        return attention_text(self.attention)
+
+    @property
+    def first(self) -> int:
+        """The position of the first card shown (1-based), 0 when none."""
+        return (self.page - 1) * PER_PAGE + 1 if self.cards else 0
+
+    @property
+    def last(self) -> int:
+        """The position of the last card shown."""
+        return self.first + len(self.cards) - 1 if self.cards else 0
+
+    @property
+    def summary(self) -> str:
+        """A sentence such as "Showing 25–48 of 500 stores" or "3 of 10 stores match"."""
+        plural = "store" if self.total == 1 else "stores"
+        if self.matching == self.total:
+            counted = f"{self.total} {plural}"
+        else:
+            verb = "matches" if self.matching == 1 else "match"
+            counted = f"{self.matching} of {self.total} {plural} {verb}"
+        if self.pages == 1:
+            return counted
+        return f"{counted}; showing {self.first}–{self.last}"
+
+
+def attention_text(count: int) -> str:
+    """The home banner: "2 stores need attention" (renewal due or reconnect required)."""
+    if count == 1:
+        return "1 store needs attention: its Amazon authorization is ending or has ended."
+    return f"{count} stores need attention: their Amazon authorizations are ending or have ended."
+
+
+def attention_count(now: datetime) -> int:
+    """How many stores are Renewal due or Reconnect required."""
+    return db.session.scalar(select(func.count(Store.id)).where(condition("attention", now)))
+
+
+def load(filters: Filters, now: datetime) -> StorePage:
+    """Count all, matching and attention-needing stores in one query, then load one page."""
+    where = _conditions(filters, now)
+    total, matching, attention = db.session.execute(
+        select(
+            func.count(Store.id),
+            func.count(Store.id).filter(where),
+            func.count(Store.id).filter(condition("attention", now)),
+        )
+    ).one()
+    pages = max(1, math.ceil(matching / PER_PAGE))
+    page = min(filters.page, pages)
+    cards: list[tuple[Store, Status]] = []
+    if matching:
+        query = (
+            select(Store)
+            .where(where)
+            .order_by(Store.created_at.desc(), Store.id.desc())
+            .limit(PER_PAGE)
+            .offset((page - 1) * PER_PAGE)
+        )
+        # Website, attribute, connection and the open attempt come in the same row.
+        cards = [(store, store_status(store, now)) for store in db.session.scalars(query)]
+    return StorePage(cards, total, matching, page, pages, replace(filters, page=page), attention)
+
+
+def _conditions(filters: Filters, now: datetime):
+    """The SQL condition selecting the stores the filters let through."""
+    parts = []
+    if filters.q:
+        parts.append(Store.name_key.contains(names.fold(filters.q), autoescape=True))
+    if filters.country:
+        parts.append(Store.marketplace_code == filters.country)
+    if filters.status:
+        parts.append(condition(filters.status, now))
+    return db.and_(*parts) if parts else true()

@@ -1,0 +1,128 @@
+"""The Amazon stores journey in Chromium, with the documentation's labels verbatim."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from asc_web.amazon.marketplaces import MARKETPLACES
+from tests.conftest import PASSWORD
+from tests.support.browser import screenshot
+
+pytestmark = pytest.mark.browser
+COUNTRIES = [m.country for m in MARKETPLACES.values()]
+
+
+def sign_in(live_server, page, role="admin"):
+    """Create a user with ``role`` and sign in through the login page."""
+    from asc_web.auth import services
+    from asc_web.extensions import db
+
+    email = f"{role}@example.com"
+    with live_server.app.app_context():
+        services.create_user(email, PASSWORD, role)
+        db.session.commit()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email Address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", name="Amazon Stores", exact=True)).to_be_visible()
+
+
+def fill_store_form(page, name, country, product_id="ASIN", attribute="ASIN"):
+    """Fill Add Amazon sales channel with the labels of the product documentation."""
+    page.get_by_label("Magento Website to use for Amazon Listing").select_option(
+        label="Main Website"
+    )
+    page.get_by_label("Email Address").fill("merchant@example.com")
+    page.get_by_label("New Store Name").fill(name)
+    page.get_by_label("Amazon Marketplace Country").select_option(label=country)
+    page.get_by_label("Product ID on the Amazon market").select_option(label=product_id)
+    page.get_by_label("Map a Magento attribute").select_option(label=attribute)
+
+
+@pytest.mark.parametrize("country", COUNTRIES)
+def test_merchant_adds_a_first_and_a_second_store(live_server, page, country):
+    sign_in(live_server, page)
+    slug = country.lower().replace(" ", "-")
+
+    page.get_by_role("link", name="Add Amazon Store").first.click()
+    dialog = page.get_by_role("dialog", name="Pre-Setup Tasks")
+    expect(dialog).to_be_visible()
+    first_task = dialog.get_by_role("checkbox").first
+    expect(first_task).to_be_focused()
+    first_task.check()
+    expect(dialog.get_by_text("1 of 8 tasks done")).to_be_visible()
+    screenshot(page, f"stores-{slug}-01-pre-setup")
+    dialog.get_by_role("link", name="Continue").click()
+
+    expect(page.get_by_role("heading", name="Add Amazon sales channel")).to_be_visible()
+    connect = page.get_by_role("button", name="Connect", exact=True)
+    expect(connect).to_be_disabled()
+    first_name = f"Amazon Store {country}"
+    fill_store_form(page, first_name, country)
+    expect(connect).to_be_enabled()
+    page.get_by_label("New Store Name").fill("x" * 65)  # the browser counts as the server does
+    expect(connect).to_be_disabled()
+    page.get_by_label("New Store Name").fill(f"  {first_name}  ")
+    expect(connect).to_be_enabled()
+    connect.click()
+
+    expect(page).to_have_url(re.compile(r"/$"))
+    card = page.locator(".store-card", has_text=first_name)
+    expect(card).to_be_visible()
+    expect(card).to_contain_text(country)
+    expect(card).to_contain_text("Not connected")
+    expect(card).to_contain_text("Main Website")
+    expect(card.get_by_role("button", name="Connect store")).to_be_visible()
+    expect(page.get_by_text(f"The Amazon store “{first_name}” was added.")).to_be_visible()
+
+    # The second store goes straight to the form: no modal this time.
+    page.get_by_role("link", name="Add Amazon Store").click()
+    expect(page.get_by_role("heading", name="Add Amazon sales channel")).to_be_visible()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    other = COUNTRIES[(COUNTRIES.index(country) + 1) % len(COUNTRIES)]
+    fill_store_form(page, first_name.upper(), other, "EAN", "EAN")
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.get_by_text(f"A store named “{first_name}” already exists.")).to_be_visible()
+    expect(page.get_by_label("New Store Name")).to_be_focused()
+    screenshot(page, f"stores-{slug}-02-form-errors")
+
+    second_name = f"Amazon Store {other}"
+    page.get_by_label("New Store Name").fill(second_name)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.get_by_text(f"The Amazon store “{second_name}” was added.")).to_be_visible()
+    expect(page.locator(".store-card")).to_have_count(2)
+    expect(page.get_by_text("2 stores")).to_be_visible()
+    screenshot(page, f"stores-{slug}-03-home")
+
+    page.locator(".store-card", has_text=first_name).get_by_role("link", name="View Store").click()
+    expect(page.get_by_role("heading", name=first_name, level=1)).to_be_visible()
+    expect(page.get_by_role("link", name="Dashboard")).to_be_visible()
+    expect(page.get_by_role("heading", name="Store Integration Settings")).to_be_visible()
+    shipping = page.get_by_role("link", name="Shipping settings")
+    expect(shipping).to_have_attribute("target", "_blank")
+    expect(page.locator(".activity")).to_contain_text("Created the store")
+    screenshot(page, f"stores-{slug}-04-dashboard")
+
+
+def add_store(live_server, name, country="US", active=True):
+    """Insert a store directly (the form is covered above); return its id."""
+    from asc_web.extensions import db
+    from asc_web.models import ProductAttribute, Store, Website
+    from asc_web.stores import names
+
+    with live_server.app.app_context():
+        store = Store(
+            name=name,
+            name_key=names.fold(name),
+            email="merchant@example.com",
+            marketplace_code=country,
+            website_id=db.session.scalar(db.select(Website.id)),
+            product_id_type="ASIN",
+            attribute_id=db.session.scalar(db.select(ProductAttribute.id)),
+            active=active,
+        )
+        db.session.add(store)
+        db.session.commit()
+        return store.id

@@ -1,0 +1,158 @@
+"""The Amazon Stores view: cards, the first-store invitation, filters, pages, query count."""
+
+import contextlib
+import re
+
+import pytest
+from sqlalchemy import event
+
+from asc_web.extensions import db
+from tests.integration.stores.conftest import HTMX, card_ids
+
+
+@pytest.fixture(autouse=True)
+def _manager(accounts):
+    accounts.signed_in("manager")
+
+
+@contextlib.contextmanager
+def counting(app):
+    """Count the SQL statements sent while the block runs."""
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def test_no_store_yet_invites_the_first_one_with_the_pre_setup_tasks(client):
+    page = client.get("/").text
+    assert "No Amazon stores yet" in page
+    assert 'href="/stores/pre-setup" data-dialog-open="pre-setup-dialog"' in page
+    assert '<dialog id="pre-setup-dialog"' in page and "Pre-Setup Tasks" in page
+    assert 'href="/stores/new">Continue</a>' in page
+
+
+def test_once_a_store_exists_add_goes_straight_to_the_form(client, stores):
+    stores.make()
+    page = client.get("/").text
+    assert '<a class="button primary" href="/stores/new">Add Amazon Store</a>' in page
+    assert "pre-setup-dialog" not in page
+
+
+def test_a_card_shows_flag_country_name_website_status_dates_and_actions(client, stores):
+    store_id = stores.make("Amazon Store UK", "UK")
+    page = client.get("/").text
+    card = page[page.index(f'<article id="store-{store_id}"') :]
+    card = card[: card.index("</article>")]
+    for text in (
+        "img/flags/uk.svg",
+        "United Kingdom",
+        "Amazon Store UK",
+        "Main Website",
+        "Not connected",
+        "Created",
+        "Last Updated",
+        "View Store",
+        "Connect store",
+        ">Action</summary>",
+        ">Deactivate</button>",
+        ">Delete</a>",
+    ):
+        assert text in card, text
+    assert f'action="/stores/{store_id}/connect"' in card
+
+
+def test_an_inactive_store_says_so_and_offers_activate(client, stores):
+    store_id = stores.make(active=False)
+    card = client.get(f"/stores/{store_id}/card", headers=HTMX).text
+    assert "Inactive" in card and ">Activate</button>" in card
+    assert "Connect store" not in card
+
+
+@pytest.mark.parametrize("count", [1, 50, 500])
+def test_the_home_page_costs_the_same_few_queries_whatever_the_number_of_stores(
+    app, client, stores, count
+):
+    stores.make_many(count)
+    client.get("/")  # warm up: the first request of a client loads more than the page
+    with counting(app) as statements:
+        page = client.get("/").text
+    assert len(card_ids(page)) == min(count, 24)
+    assert len(statements) <= 5, statements
+    with counting(app) as filtered:
+        client.get("/?status=inactive&country=US&q=store&page=2")
+    assert len(filtered) == len(statements)
+
+
+def test_a_long_list_is_paginated_newest_first(client, stores):
+    stores.make_many(30)
+    first = client.get("/").text
+    assert "30 stores; showing 1–24" in first
+    assert len(card_ids(first)) == 24
+    assert 'href="/?page=2"' in first and "Page 1 of 2" in first
+    second = client.get("/?page=2").text
+    assert len(card_ids(second)) == 6
+    assert not set(card_ids(first)) & set(card_ids(second))
+    assert card_ids(client.get("/?page=99").text) == card_ids(second)
+    newest = stores.make("Just added")
+    assert card_ids(client.get("/").text)[0] == newest
+
+
+def test_filters_narrow_by_name_country_and_status(client, stores):
+    usa = stores.make("Amazon Store USA", "US")
+    stores.make("Amazon Store Canada", "CA")
+    paused = stores.make("Paused UK", "UK", active=False)
+    assert card_ids(client.get("/?q=usa").text) == [usa]
+    assert card_ids(client.get("/?q=AMAZON%20STORE%20usa").text) == [usa]
+    assert card_ids(client.get("/?country=UK").text) == [paused]
+    assert card_ids(client.get("/?status=inactive").text) == [paused]
+    assert len(card_ids(client.get("/?status=not_connected").text)) == 2
+    page = client.get("/?q=zzz").text
+    assert "No store matches these filters" in page and "show all 3 stores" in page
+    assert "1 of 3 stores matches" in client.get("/?country=CA").text
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["q=%25", "q=_", "country=DE", "status=bogus", "page=-1", "page=abc", "page=%C2%B2",
+     "page=99999999999", "q=" + "x" * 500],
+)  # fmt: skip
+def test_odd_filter_values_are_ignored_never_an_error(client, stores, query):
+    stores.make("Amazon Store USA")
+    response = client.get("/?" + query)
+    assert response.status_code == 200
+    assert len(card_ids(response.text)) in (0, 1)
+
+
+def test_filtering_with_htmx_answers_the_results_fragment_only(client, stores):
+    stores.make("Amazon Store USA")
+    headers = {**HTMX, "HX-Target": "section#store-results"}
+    fragment = client.get("/?q=usa", headers=headers)
+    assert fragment.text.lstrip().startswith('<section id="store-results"')
+    assert "<html" not in fragment.text
+    assert "HX-Request" in fragment.headers["Vary"]
+    restore = client.get("/?q=usa", headers={**headers, "HX-History-Restore-Request": "true"})
+    assert "<html" in restore.text
+
+
+def test_the_card_endpoint_answers_a_fragment_for_htmx_and_a_page_otherwise(client, stores):
+    store_id = stores.make()
+    fragment = client.get(f"/stores/{store_id}/card", headers=HTMX)
+    assert fragment.text.startswith("{#") is False
+    assert re.match(rf'\s*<article id="store-{store_id}" class="store-card', fragment.text)
+    assert "HX-Request" in fragment.headers["Vary"]
+    page = client.get(f"/stores/{store_id}/card")
+    assert "<html" in page.text and f'id="store-{store_id}"' in page.text
+    restore = client.get(
+        f"/stores/{store_id}/card", headers={**HTMX, "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.text
+    assert client.get("/stores/999/card").status_code == 404
