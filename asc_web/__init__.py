@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import db as db_setup
     from . import logs
 
-    logs.install()
+    logs.install(app.config.get("LOG_LEVEL"))
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
-    from . import auth, catalog, connect, health, stores, web
+    from . import auth, catalog, connect, health, maintenance, stores, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
     web.init_app(app)
@@ -54,6 +54,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(connect.bp)
     auth.init_app(app)
     connect.init_app(app)
+    maintenance.init_app(app)
     _mount_sandbox(app)
     logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
     return app

@@ -17,6 +17,8 @@ SANDBOX_APP = {
 }
 
 PRODUCTION_REQUIRED = ("SPAPI_APP_ID", "LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "REDIRECT_URI")
+# A production secret key shorter than this is refused (sessions and CSRF tokens rest on it).
+MIN_SECRET_KEY_LENGTH = 32
 
 
 class ConfigError(RuntimeError):
@@ -44,8 +46,27 @@ def defaults() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": 64 * 1024,
+        # Longer request targets (path and query) get 414 before any view runs.
+        "MAX_URL_LENGTH": 4096,
         "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "SQLALCHEMY_RECORD_QUERIES": False,
+        # A connection the database dropped (restart, failover) is replaced, not reused.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Sessions end after this long without a request, and this long after sign-in at most.
+        "IDLE_TIMEOUT_MINUTES": 60,
+        "ABSOLUTE_TIMEOUT_HOURS": 12,
+        # Sign-in attempts: every POST counts per client address; failures count per account.
+        "LOGIN_LIMIT_PER_IP": "20 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        # Wrong current passwords on the Account page, per signed-in user.
+        "PASSWORD_CHANGE_LIMIT": "10 per 15 minutes",
+        "RATELIMIT_KEY_PREFIX": "asc_web",
+        # If Redis stops answering, each process counts on its own instead of failing sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
+        "TRUSTED_PROXIES": 0,
+        "LOG_LEVEL": "INFO",
     }
 
 
@@ -73,6 +94,11 @@ def finish(config: dict, instance: Path) -> None:
         if missing:
             names = ", ".join("ASC_" + k for k in missing)
             raise ConfigError(f"Production mode needs these settings: {names}.")
+        if len(str(config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
+            raise ConfigError(
+                f"ASC_SECRET_KEY is too short: production needs at least "
+                f"{MIN_SECRET_KEY_LENGTH} random characters."
+            )
     else:
         for key, value in SANDBOX_APP.items():
             config[key] = config.get(key) or value
@@ -89,13 +115,35 @@ def finish(config: dict, instance: Path) -> None:
             config["TOKEN_KEYS"] = read_or_create_secret(
                 instance, "token_keys", lambda: Fernet.generate_key().decode()
             )
+    check_token_keys(config["TOKEN_KEYS"])
     config["SPAPI_DRAFT"] = bool(config.get("SPAPI_DRAFT"))
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         url = config.get("DATABASE_URL") or f"sqlite:///{instance / 'asc_web.sqlite3'}"
         config["SQLALCHEMY_DATABASE_URI"] = url
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
-    if production:
-        # Production is served over HTTPS (directly or behind a TLS proxy).
+    if production or str(config.get("PUBLIC_URL") or "").startswith("https://"):
+        # Production is served over HTTPS (directly or behind a TLS proxy), and so is any
+        # install whose public address is https: cookies never travel over plain HTTP.
         config["SESSION_COOKIE_SECURE"] = True
         config["REMEMBER_COOKIE_SECURE"] = True
+        # ``__Host-``: the browser only accepts the cookie from this exact host, over HTTPS,
+        # for the whole site (no Domain attribute), so a sibling subdomain cannot plant one.
         config["SESSION_COOKIE_NAME"] = "__Host-asc_session"
+        config["REMEMBER_COOKIE_NAME"] = "__Host-asc_remember"
+        config["SESSION_COOKIE_PATH"] = config["REMEMBER_COOKIE_PATH"] = "/"
+        config["SESSION_COOKIE_DOMAIN"] = config["REMEMBER_COOKIE_DOMAIN"] = None
+
+
+def check_token_keys(keys) -> None:
+    """Refuse ``ASC_TOKEN_KEYS`` unless it holds one or more valid Fernet keys."""
+    parts = [k.strip() for k in str(keys or "").split(",") if k.strip()]
+    if not parts:
+        raise ConfigError("ASC_TOKEN_KEYS holds no key.")
+    for number, key in enumerate(parts, start=1):
+        try:
+            Fernet(key)
+        except (ValueError, TypeError):
+            raise ConfigError(
+                f"ASC_TOKEN_KEYS key number {number} is not a valid Fernet key (32 url-safe "
+                "base64-encoded bytes); make one with `flask --app asc_web keys generate`."
+            ) from None

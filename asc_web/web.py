@@ -1,15 +1,27 @@
-"""App-wide web behaviour: security headers, htmx flash messages, error pages."""
+"""App-wide web behaviour: request guards, security headers, htmx flashes, error pages."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from urllib.parse import quote
 
-from flask import Flask, get_flashed_messages, render_template, request
+from flask import (
+    Flask,
+    current_app,
+    g,
+    get_flashed_messages,
+    make_response,
+    render_template,
+    request,
+)
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import htmx
+from .extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -18,15 +30,69 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self' https:; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
+EXPIRED_PAGE = "This page expired — reload it and try again."
+NUL_MESSAGE = (
+    "The request contained a character that is not allowed (a NUL byte). Remove it and try again."
+)
+# Friendlier words than Werkzeug's for the errors people can run into.
+MESSAGES = {
+    405: "This address does not accept that kind of request. Use the page's own buttons.",
+    413: "The form sent too much data. Shorten what you typed and try again.",
+    414: "This address is too long. Go back to the page you came from and try again.",
+    429: "Too many attempts in a short time. Wait a few minutes, then try again.",
+}
 
 
 def init_app(app: Flask) -> None:
-    """Register the hooks and error handlers on ``app``."""
+    """Register the guards, hooks and error handlers on ``app``."""
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies > 0:
+        # Behind N proxies the client's address and scheme come from their headers
+        # (rate limits per address, HSTS, Secure cookies); never trusted without proxies.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+    # Guards run first: before CSRF checks and rate limits read the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, _guard_request)
     app.after_request(_security_headers)
     app.after_request(_flash_into_htmx_response)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
+
+
+def _guard_request():
+    """Refuse over-long addresses (414) and NUL bytes anywhere in the input (400).
+
+    PostgreSQL refuses NUL in text, SQLite stores it: refusing it here keeps the two
+    databases alike and turns what would be a 500 into a clear 400.
+    """
+    target = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not target:
+        query = request.query_string.decode("latin-1")
+        target = quote(request.script_root + request.path) + ("?" + query if query else "")
+    if len(target) > int(current_app.config["MAX_URL_LENGTH"]):
+        return _refuse(414, MESSAGES[414])
+    if "\x00" in request.path or "%00" in target or _has_nul(request.args):
+        return _refuse(400, NUL_MESSAGE)
+    if request.method not in ("GET", "HEAD", "OPTIONS") and _has_nul(request.form):
+        return _refuse(400, NUL_MESSAGE)
+    return None
+
+
+def _has_nul(values) -> bool:
+    """Whether a NUL byte is in any key or value of a ``MultiDict``."""
+    return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
+
+
+def _refuse(code: int, message: str):
+    """An error answer: a flash for htmx (the page stays as it is), a page otherwise."""
+    log.info("Refused %s %s with %s: %s", request.method, request.path[:200], code, message)
+    if htmx.wants_fragment():
+        body = render_template("_flash_partial.html", messages=[("error", message)])
+        response = make_response(body, code)
+        # htmx 4 swaps error answers too: keep the form and what was typed in it.
+        response.headers["HX-Reswap"] = "none"
+        return response
+    return render_template("error.html", code=code, message=message), code
 
 
 def _security_headers(response):
@@ -38,7 +104,8 @@ def _security_headers(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if response.mimetype == "text/html":
+    if request.endpoint != "static":
+        # The same URL answers htmx with a fragment and a browser with a page.
         response.vary.add("HX-Request")
     return response
 
@@ -61,32 +128,43 @@ def _flash_into_htmx_response(response):
 def _csrf_error(error: CSRFError):
     """A missing or expired CSRF token: say the page expired, change nothing."""
     log.info("CSRF check failed on %s %s: %s", request.method, request.path, error.description)
-    message = "This page expired — reload it and try again."
-    if htmx.is_htmx():
-        return render_template("_flash_partial.html", messages=[("error", message)]), 400
-    return render_template("error.html", code=400, message=message), 400
+    return _refuse(400, EXPIRED_PAGE)
 
 
 def _http_error(error: HTTPException):
     """Render HTTP errors with the app's own page (JSON for JSON callers)."""
     if error.code is None or error.code < 400:
         return error
+    # A view's own words (abort(404, "…"), a rate limit's message) win over the defaults.
+    own_words = error.description != type(error).description
+    message = error.description if own_words else MESSAGES.get(error.code, error.description)
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
-        return {"error": error.name, "message": error.description}, error.code
-    return render_template("error.html", code=error.code, message=error.description), error.code
+        return {"error": error.name, "message": message}, error.code
+    response = make_response(_refuse(error.code, message))
+    if error.code == 405 and error.valid_methods:
+        response.headers["Allow"] = ", ".join(error.valid_methods)
+    retry_after = error.response.headers.get("Retry-After") if error.response else None
+    if error.code == 429:
+        response.headers["Retry-After"] = retry_after or "60"
+    return response
 
 
 def _server_error(error: Exception):
     """Log the failure and show a generic page without a traceback."""
     if isinstance(error, HTTPException):
         return _http_error(error)
+    # The error page must not touch the database again (it may be what failed): no user
+    # is loaded for it, and the failed transaction is let go.
+    g._login_user = login_manager.anonymous_user()
+    with contextlib.suppress(Exception):
+        db.session.rollback()
     if isinstance(error, DBAPIError) and error.connection_invalidated or _is_unreachable(error):
         log.error("Database unreachable on %s %s: %s", request.method, request.path, type(error))
         message = "The database cannot be reached right now. Nothing was lost; try again shortly."
-        return render_template("error.html", code=503, message=message), 503
+        return _refuse(503, message)
     log.exception("Unhandled error on %s %s", request.method, request.path)
     message = "Something went wrong on our side. Nothing was changed; please try again."
-    return render_template("error.html", code=500, message=message), 500
+    return _refuse(500, message)
 
 
 def _is_unreachable(error: Exception) -> bool:
@@ -96,5 +174,11 @@ def _is_unreachable(error: Exception) -> bool:
     text = str(error.orig).lower()
     return any(
         phrase in text
-        for phrase in ("connection", "could not connect", "unable to open", "server closed")
+        for phrase in (
+            "connection",
+            "could not connect",
+            "unable to open",
+            "server closed",
+            "disk i/o error",
+        )
     )

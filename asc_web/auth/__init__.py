@@ -1,4 +1,4 @@
-"""Accounts: first-admin set-up, sign in and out, roles, the ``users`` CLI."""
+"""Accounts: first-admin set-up, sign in and out, sessions, roles, the ``users`` CLI."""
 
 from flask import Blueprint, Flask
 
@@ -13,4 +13,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.users)
 
 
-from . import routes  # noqa: E402, F401  (routes attach themselves to ``bp``)
+from . import account_routes, routes, users_routes  # noqa: E402, F401  (routes attach to ``bp``)

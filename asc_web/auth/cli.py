@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from ..models import ROLES
-from . import services
+from . import events, services
 
 users = AppGroup("users", help="Manage the people who can sign in.")
 
@@ -28,6 +28,7 @@ def create(email: str, role: str, password: str | None) -> None:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
+    events.record("user.created", user, by="cli", role=user.role)
     click.echo(f"Created {user.role} {user.email}.")
 
 

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_user, logout_user
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
 
 from ..extensions import db, limiter
 from ..models import User
-from . import bp, services
+from . import bp, events, services, sessions
 from .forms import LoginForm, SetupForm
 from .wall import safe_next
 
-log = logging.getLogger(__name__)
 BAD_CREDENTIALS = "The email address or password is incorrect."
+TOO_MANY = "Too many sign-in attempts. Wait a few minutes, then try again."
+
+
+def _account_key() -> str:
+    """Rate-limit key for the account being tried (known or not: both are counted alike)."""
+    email = services.normalise_email(request.form.get("email", ""))[:254]
+    return f"login-account:{email}"
+
+
+def _failed(response) -> bool:
+    """Count only refused sign-ins against an account (a success is a 303)."""
+    return response.status_code != 303
+
+
+def _throttled(limit) -> None:
+    """Log a sign-in refused by a rate limit."""
+    events.record("sign-in.throttled", limit=str(limit.limit).replace(" ", "_"))
 
 
 @bp.route("/setup", methods=["GET", "POST"])
@@ -31,7 +46,8 @@ def setup():
             flash(str(exc), "error")
             return redirect(url_for("auth.login"), 303)
         db.session.commit()
-        _start_session(user, remember=False)
+        sessions.start(user, remember=False)
+        events.record("setup.first-admin", user)
         flash("Your admin account is ready. Add your first Amazon store.", "success")
         return redirect(url_for("stores.home"), 303)
     status = 400 if form.errors else 200
@@ -39,7 +55,21 @@ def setup():
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
+    key_func=lambda: f"login-ip:{get_remote_address()}",
+    methods=["POST"],
+    error_message=TOO_MANY,
+    on_breach=_throttled,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT"],
+    key_func=_account_key,
+    methods=["POST"],
+    deduct_when=_failed,
+    error_message=TOO_MANY,
+    on_breach=_throttled,
+)
 def login():
     """Sign in; the same message for an unknown email and a wrong password."""
     if User.count() == 0:
@@ -52,10 +82,11 @@ def login():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
             db.session.commit()
-            _start_session(user, remember=form.remember.data)
-            log.info("Sign-in: user %s from %s", user.id, request.remote_addr)
+            sessions.start(user, remember=form.remember.data)
+            events.record("sign-in.ok", user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next")) or url_for("stores.home"), 303)
-        log.info("Sign-in refused from %s", request.remote_addr)
+        known = User.by_email(services.normalise_email(form.email.data))
+        events.record("sign-in.refused", user_id=known.id if known else None)
         error = BAD_CREDENTIALS
     status = 400 if (form.errors or error) else 200
     return render_template("auth/login.html", form=form, error=error), status
@@ -65,16 +96,10 @@ def login():
 def logout():
     """End every session of this user (a replayed cookie is refused afterwards)."""
     if current_user.is_authenticated:
-        current_user.end_all_sessions()
+        user = current_user._get_current_object()
+        user.end_all_sessions()
         db.session.commit()
-        log.info("Sign-out: user %s", current_user.id)
-    logout_user()
-    session.clear()
+        events.record("sign-out", user)
+    sessions.end()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"), 303)
-
-
-def _start_session(user: User, remember: bool) -> None:
-    """Start a fresh session for ``user`` (nothing carried over from before sign-in)."""
-    session.clear()
-    login_user(user, remember=remember)

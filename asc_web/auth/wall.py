@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import functools
-import hmac
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, make_response, redirect, request, url_for
+from flask import Flask, abort, flash, make_response, redirect, request, url_for
 from flask_login import current_user
 
 from .. import htmx
-from ..extensions import db, login_manager
+from ..extensions import login_manager
 from ..models import User
+from . import events, sessions
 
 # Endpoints anyone may reach; everything else needs a signed-in user.
 PUBLIC_ENDPOINTS = {
@@ -29,29 +29,25 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Sign in to continue."
     login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
-    login_manager.user_loader(load_user)
+    login_manager.user_loader(sessions.load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_wall)
 
 
-def load_user(session_id: str) -> User | None:
-    """Load the user for ``<id>.<nonce>``; a stale nonce means the session was ended."""
-    user_id, _, nonce = session_id.partition(".")
-    if not user_id.isdigit() or not nonce:
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active:
-        return None
-    if not hmac.compare_digest(user.session_nonce, nonce):
-        return None
-    return user
-
-
 def _wall():
-    """Send anonymous requests to set-up (no users yet) or sign-in."""
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    """Send anonymous requests to set-up (no users yet) or sign-in; end expired sessions."""
+    if request.endpoint in ("static", "health.healthz"):
         return None
+    sessions.idle_expired()
     if current_user.is_authenticated:
+        sessions.touch()
+        return None
+    expired = sessions.expired_user_id()
+    if expired is not None:
+        events.record("session.expired", user_id=expired or None)
+        sessions.end()
+        flash(sessions.EXPIRED_MESSAGE, "warning")
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     if User.count() == 0:
         return _go(url_for("auth.setup"))

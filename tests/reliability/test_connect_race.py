@@ -1,0 +1,73 @@
+"""Two stores connected to the same seller and marketplace at the very same moment."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+
+import pytest
+import requests
+
+from asc_web.connect import services
+from asc_web.extensions import db
+from asc_web.models import Connection
+from tests.conftest import PG_URL
+from tests.support import amazon
+
+TAKEN = "is already connected to the store"
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    [
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(not PG_URL, reason="PostgreSQL needs ASC_TEST_DATABASE_URL"),
+        ),
+    ],
+    indirect=True,
+)
+def test_one_store_wins_and_the_other_is_told_why(
+    live, merchant, add_store, hooks, monkeypatch, database_url
+):
+    first, second = add_store("Race One"), add_store("Race Two")
+    callbacks = [
+        amazon.authorize(merchant.http, merchant.consent_url(store), "na.primary@example.com")
+        for store in (first, second)
+    ]
+    # Both callbacks pass the "connected elsewhere?" check before either writes.
+    meeting = threading.Barrier(2, timeout=3)
+    real_check = services._connected_elsewhere
+    waited = []
+
+    def check_together(*args, **kwargs):
+        found = real_check(*args, **kwargs)
+        if len(waited) < 2:
+            waited.append(1)
+            # On SQLite one writer goes at a time: the other is still queued, the wait ends.
+            with contextlib.suppress(threading.BrokenBarrierError):
+                meeting.wait()
+        return found
+
+    monkeypatch.setattr(services, "_connected_elsewhere", check_together)
+    pages = [None, None]
+
+    def visit(i: int) -> None:
+        browser = requests.Session()
+        browser.cookies.update(merchant.http.cookies)
+        pages[i] = browser.get(callbacks[i], timeout=30)
+        browser.close()
+
+    threads = [threading.Thread(target=visit, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    statuses = sorted(page.status_code for page in pages)
+    assert statuses == [200, 200], statuses
+    texts = [page.text for page in pages]
+    assert sum("Store connected" in t for t in texts) == 1
+    assert sum(TAKEN in t for t in texts) == 1
+    with live.app.app_context():
+        assert db.session.scalar(db.select(db.func.count(Connection.id))) == 1

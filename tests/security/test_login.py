@@ -1,0 +1,192 @@
+"""Sign-in: rate limits per account and per address, one answer for every refusal, events."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+
+import pytest
+
+from asc_web.extensions import db
+from asc_web.models import User
+from tests.conftest import PASSWORD, Accounts, csrf_from
+
+TOO_MANY = "Too many sign-in attempts. Wait a few minutes, then try again."
+
+
+def _limited_app(make_app, **settings):
+    """An app with rate limits on, counted under a key prefix of this test's own."""
+    config = {
+        "RATELIMIT_ENABLED": True,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "RATELIMIT_KEY_PREFIX": f"asc-test-{uuid.uuid4().hex}",
+        "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+        "LOGIN_LIMIT_PER_IP": "100 per minute",
+    }
+    config.update(settings)
+    return make_app(**config)
+
+
+WRONG = "wrong password!"
+
+
+def _attempt(client, email, password=WRONG):
+    page = client.get("/login")
+    return client.post(
+        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+    )
+
+
+def test_failed_attempts_lock_the_account_even_for_the_right_password(make_app):
+    app = _limited_app(make_app)
+    Accounts(app, None).create(email="alice@example.com")
+    client = app.test_client()
+    for _ in range(3):
+        assert _attempt(client, "alice@example.com").status_code == 400
+    locked = _attempt(client, "alice@example.com", PASSWORD)
+    assert locked.status_code == 429
+    assert TOO_MANY in locked.text
+    assert int(locked.headers["Retry-After"]) > 0
+    other = _attempt(client, "bob@example.com")
+    assert other.status_code == 400, "another account is not affected"
+
+
+def test_unknown_and_known_accounts_are_throttled_alike(make_app):
+    app = _limited_app(make_app)
+    Accounts(app, None).create(email="alice@example.com")
+    client = app.test_client()
+    answers = {}
+    for email in ("alice@example.com", "nobody@example.com"):
+        for _ in range(3):
+            _attempt(client, email)
+        response = _attempt(client, email)
+        answers[email] = (response.status_code, TOO_MANY in response.text)
+    assert answers["alice@example.com"] == answers["nobody@example.com"] == (429, True)
+
+
+def test_successful_sign_ins_do_not_count_against_the_account(make_app):
+    app = _limited_app(make_app)
+    accounts = Accounts(app, app.test_client())
+    accounts.create(email="alice@example.com")
+    for _ in range(5):
+        assert accounts.login(email="alice@example.com").status_code == 303
+        accounts.logout()
+
+
+def test_one_address_is_throttled_across_accounts(make_app):
+    app = _limited_app(make_app, LOGIN_LIMIT_PER_IP="4 per minute")
+    client = app.test_client()
+    Accounts(app, client).create()
+    statuses = [_attempt(client, f"user{i}@example.com").status_code for i in range(5)]
+    assert statuses == [400, 400, 400, 400, 429]
+    elsewhere = app.test_client()
+    page = elsewhere.get("/login")
+    response = elsewhere.post(
+        "/login",
+        data={"email": "x@example.com", "password": "p", "csrf_token": csrf_from(page.text)},
+        environ_base={"REMOTE_ADDR": "192.0.2.7"},
+    )
+    assert response.status_code == 400, "another address is not affected"
+
+
+def test_limits_are_counted_in_shared_redis_storage(make_app, redis_url):
+    import redis
+
+    # Keys are unique to this run: other runs may share Redis DB 15 (and Flask-Limiter keeps
+    # the first key prefix it saw in a process, so the email carries the uniqueness).
+    email = f"alice-{uuid.uuid4().hex}@example.com"
+    app = _limited_app(make_app, RATELIMIT_STORAGE_URI=redis_url)
+    Accounts(app, None).create(email=email)
+    store = redis.Redis.from_url(redis_url)
+    try:
+        for _ in range(3):
+            assert _attempt(app.test_client(), email).status_code == 400
+        keys = [k.decode() for k in store.scan_iter(f"*login-account:{email}*")]
+        assert keys, "the attempts were not counted in Redis"
+        # A brand-new client (as another worker would see it) is refused: the count is shared.
+        assert _attempt(app.test_client(), email, PASSWORD).status_code == 429
+    finally:
+        for key in store.scan_iter(f"*{email}*"):
+            store.delete(key)
+        store.close()
+
+
+def test_auth_events_are_logged_with_time_user_and_address_but_no_password(
+    app, client, accounts, caplog
+):
+    caplog.set_level(logging.INFO, logger="asc_web")
+    accounts.create(email="viewer@example.com", role="viewer")
+    accounts.login(email="admin@example.com", password="wrong password!")
+    accounts.login(email="nobody@example.com", password="wrong password!")
+    accounts.signed_in("admin")
+    with app.app_context():
+        viewer_id = User.by_email("viewer@example.com").id
+    page = client.get("/account")
+    client.post(
+        "/account/password",
+        data={
+            "current": PASSWORD,
+            "password": "new passphrase here",
+            "confirm": "new passphrase here",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    page = client.get("/users")
+    client.post(f"/users/{viewer_id}/disable", data={"csrf_token": csrf_from(page.text)})
+    accounts.logout()
+    events = [r for r in caplog.records if r.name == "asc_web.auth.events"]
+    kinds = [r.getMessage().split("event=")[1].split()[0] for r in events]
+    for expected in ("sign-in.refused", "sign-in.ok", "password.changed", "user.disabled",
+                     "sign-out"):  # fmt: skip
+        assert expected in kinds, kinds
+    for record in events:
+        message = record.getMessage()
+        assert " ip=127.0.0.1 " in message and " at=20" in message and " user=" in message
+    ok = next(r.getMessage() for r in events if "event=sign-in.ok" in r.getMessage())
+    assert "email=admin@example.com" in ok
+    for secret in (PASSWORD, "wrong password!", "new passphrase here"):
+        assert secret not in caplog.text
+
+
+def test_unknown_email_and_wrong_password_get_the_very_same_page(accounts):
+    accounts.create()
+    pages = []
+    for email in ("admin@example.com", "nobody@example.com"):
+        response = accounts.login(email=email, password="wrong password!")
+        body = re.sub(r'(value|content)="[^"]*"', r'\1=""', response.text)  # tokens, email
+        pages.append((response.status_code, body))
+    assert pages[0] == pages[1]
+
+
+def test_disabled_account_gets_the_same_answer_as_a_wrong_password(app, accounts):
+    accounts.create(email="gone@example.com", role="viewer")
+    with app.app_context():
+        User.by_email("gone@example.com").active = False
+        db.session.commit()
+    disabled = accounts.login(email="gone@example.com")
+    wrong = accounts.login(email="admin@example.com")
+    assert disabled.status_code == wrong.status_code == 400
+    assert disabled.text.count("The email address or password is incorrect.") == 1
+    assert "disabled" not in disabled.text.lower()
+
+
+@pytest.mark.parametrize("email", ["ad\u200bmin@example.com", "admin\u202e@example.com"])
+def test_emails_with_invisible_characters_are_refused_when_adding_a_user(
+    app, client, accounts, email
+):
+    accounts.signed_in("admin")
+    page = client.get("/users")
+    response = client.post(
+        "/users",
+        data={
+            "email": email,
+            "role": "viewer",
+            "password": "long enough password",
+            "csrf_token": csrf_from(page.text),
+        },
+    )
+    assert response.status_code == 422
+    assert "invisible or control characters" in response.text
+    with app.app_context():
+        assert db.session.scalar(db.select(db.func.count(User.id))) == 1

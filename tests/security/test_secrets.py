@@ -1,0 +1,210 @@
+"""Secrets: tokens under rotating keys, start-up refusals, nothing secret in logs or pages."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import pytest
+from cryptography.fernet import Fernet, InvalidToken
+
+from asc_web import clock, create_app
+from asc_web.config import ConfigError
+from asc_web.crypto import TokenVault
+from asc_web.extensions import db
+from asc_web.models import Connection
+from tests.conftest import PASSWORD
+from tests.support import amazon
+
+from .conftest import new_store
+
+PRODUCTION = {
+    "AMAZON_MODE": "production",
+    "SPAPI_APP_ID": "amzn1.sp.solution.real",
+    "LWA_CLIENT_ID": "amzn1.application-oa2-client.real",
+    "LWA_CLIENT_SECRET": "real-secret",
+    "REDIRECT_URI": "https://asc.example.com/amazon/callback",
+    "SECRET_KEY": "s" * 48,
+    "TOKEN_KEYS": Fernet.generate_key().decode(),
+}
+
+
+def _connection(app, store_id: int, vault: TokenVault, refresh="Atzr|r", access="Atza|a") -> int:
+    with app.app_context():
+        now = clock.utcnow()
+        conn = Connection(
+            store_id=store_id,
+            selling_partner_id=f"A{store_id:013d}",
+            marketplace_id="ATVPDKIKX0DER",
+            region="NA",
+            refresh_token_encrypted=vault.encrypt(store_id, refresh),
+            access_token_encrypted=vault.encrypt(store_id, access),
+            access_token_expires_at=now + timedelta(hours=1),
+            authorized_at=now,
+            expires_at=now + timedelta(days=365),
+        )
+        db.session.add(conn)
+        db.session.commit()
+        return conn.id
+
+
+def _tokens(app, store_id):
+    with app.app_context():
+        conn = db.session.scalar(db.select(Connection).where(Connection.store_id == store_id))
+        return conn.refresh_token_encrypted, conn.access_token_encrypted
+
+
+def test_with_two_keys_old_tokens_read_and_new_ones_use_the_first_key():
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    before = TokenVault(old).encrypt(3, "Atzr|before")
+    vault = TokenVault(f"{new},{old}")
+    assert vault.decrypt(3, before) == "Atzr|before"
+    after = vault.encrypt(3, "Atzr|after")
+    assert Fernet(new).decrypt(after.encode()) == b"3:Atzr|after"
+    with pytest.raises(InvalidToken):
+        Fernet(old).decrypt(after.encode())
+
+
+def test_keys_rotate_re_encrypts_every_token_with_the_first_key(make_app):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    app = make_app(TOKEN_KEYS=old)
+    stores = [new_store(app, name=f"Store {i}") for i in range(3)]
+    for store_id in stores:
+        _connection(app, store_id, TokenVault(old), refresh=f"Atzr|r{store_id}")
+    rotated = make_app(TOKEN_KEYS=f"{new},{old}")
+    result = rotated.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    assert "Re-encrypted the tokens of 3 connection(s)" in result.output
+    only_new = TokenVault(new)
+    for store_id in stores:
+        refresh, access = _tokens(rotated, store_id)
+        assert only_new.decrypt(store_id, refresh) == f"Atzr|r{store_id}"
+        assert only_new.decrypt(store_id, access) == "Atza|a"
+
+
+def test_keys_rotate_leaves_unreadable_tokens_alone_and_fails(make_app):
+    stranger, key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    app = make_app(TOKEN_KEYS=key)
+    good, bad = new_store(app, name="Good"), new_store(app, name="Bad")
+    _connection(app, good, TokenVault(key))
+    _connection(app, bad, TokenVault(stranger))
+    before = _tokens(app, bad)
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code != 0
+    assert f"stores {bad}" in result.output
+    assert _tokens(app, bad) == before
+
+
+def test_keys_generate_prints_a_new_fernet_key(app):
+    result = app.test_cli_runner().invoke(args=["keys", "generate"])
+    key = result.output.strip()
+    assert result.exit_code == 0 and Fernet(key)
+    assert key not in app.config["TOKEN_KEYS"]
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"TOKEN_KEYS": None}, "ASC_TOKEN_KEYS"),
+        ({"TOKEN_KEYS": ""}, "ASC_TOKEN_KEYS"),
+        ({"TOKEN_KEYS": "not-a-key"}, "not a valid Fernet key"),
+        ({"SECRET_KEY": None}, "ASC_SECRET_KEY"),
+        ({"SECRET_KEY": "short"}, "ASC_SECRET_KEY is too short"),
+    ],
+)
+def test_production_refuses_to_start_without_usable_secrets(tmp_path, change, message):
+    with pytest.raises(ConfigError, match=message):
+        create_app({"INSTANCE_PATH": str(tmp_path), **PRODUCTION, **change})
+    assert not (tmp_path / "token_keys").exists() and not (tmp_path / "secret_key").exists()
+
+
+def test_an_invalid_token_key_is_refused_in_sandbox_mode_too(tmp_path):
+    with pytest.raises(ConfigError, match="key number 2"):
+        create_app(
+            {
+                "INSTANCE_PATH": str(tmp_path),
+                "TOKEN_KEYS": Fernet.generate_key().decode() + ",nope",
+                "SANDBOX_DISABLED": True,
+            }
+        )
+
+
+def test_server_errors_show_a_generic_page_without_a_traceback(app, accounts, caplog):
+    def explode():
+        raise RuntimeError("secret detail from deep inside: key=hunter2")
+
+    app.add_url_rule("/_explode", "explode", explode)
+    accounts.signed_in("viewer")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = accounts.client.get("/_explode", headers=headers)
+        assert response.status_code == 500
+        assert "Something went wrong on our side" in response.text
+        for leak in ("Traceback", "RuntimeError", "hunter2", "secret detail", ".py"):
+            assert leak not in response.text
+    assert "hunter2" in caplog.text, "the details belong in the log"
+
+
+def test_whole_connect_flow_at_debug_leaves_no_secret_in_logs_or_pages(
+    live, merchant, add_store, hooks, caplog, move_clock
+):
+    caplog.set_level(logging.DEBUG)
+    pages = []
+
+    def keep(response, *args, **kwargs):
+        if "/sandbox/" not in urlsplit(response.url).path:
+            pages.append(response)
+
+    merchant.http.hooks["response"].append(keep)
+    store_id = add_store()
+    location = amazon.authorize(
+        merchant.http, merchant.consent_url(store_id), "na.primary@example.com"
+    )
+    assert "Store connected" in merchant.http.get(location).text
+    merchant.http.get(live.url + "/")
+    merchant.http.get(f"{live.url}/stores/{store_id}")
+    move_clock(minutes=57)  # the access token is stale (within the idle timeout): a refresh
+    csrf = merchant.csrf()
+    merchant.http.post(f"{live.url}/stores/{store_id}/check", data={"csrf_token": csrf})
+    renew = amazon.authorize(
+        merchant.http, merchant.consent_url(store_id), "na.primary@example.com"
+    )
+    merchant.http.get(renew)
+    calls = hooks.stats()["token_calls"]
+    assert calls["authorization_code"] == 2 and calls["refresh_token"] >= 1
+
+    params = amazon.callback_params(location)
+    with live.app.app_context():
+        conn = db.session.scalar(db.select(Connection))
+        vault = TokenVault(live.app.config["TOKEN_KEYS"])
+        refresh_token = vault.decrypt(store_id, conn.refresh_token_encrypted)
+        access_token = vault.decrypt(store_id, conn.access_token_encrypted)
+    cookies = [c.value for c in merchant.http.cookies if c.value]
+    secrets = {
+        "state": params["state"],
+        "code": params["spapi_oauth_code"],
+        "renewal code": amazon.callback_params(renew)["spapi_oauth_code"],
+        "refresh token": refresh_token,
+        "access token": access_token,
+        "any LWA token": "Atz",
+        "client secret": live.app.config["LWA_CLIENT_SECRET"],
+        "secret key": live.app.config["SECRET_KEY"],
+        "token keys": live.app.config["TOKEN_KEYS"],
+        "user password": PASSWORD,
+        "sandbox password": amazon.SANDBOX_PASSWORD,
+        **{f"cookie {i}": value for i, value in enumerate(cookies)},
+    }
+    logged = caplog.text
+    # The request loggers did run, and redacted what they printed.
+    assert "GET /amazon/callback?state=[redacted]" in logged
+    assert any(r.name.startswith("urllib3") for r in caplog.records)
+    for name, secret in secrets.items():
+        assert secret not in logged, f"{name} in the logs"
+    for page in pages:
+        if page.request.method == "POST" and page.url.endswith("/connect"):
+            continue  # the redirect to Amazon carries the state: that is its job
+        body = page.text + str(dict(page.headers))
+        for name, secret in secrets.items():
+            if name.startswith("cookie") and "Set-Cookie" in page.headers:
+                continue
+            assert secret not in body, f"{name} on {page.url}"
