@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -60,6 +60,18 @@ def _is_memory(engine: Engine) -> bool:
 
 
 def compact_deleted_secrets(session) -> None:
-    """After deleting secrets on SQLite, fold the WAL into the file so no old copy remains."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+    """After deleting secrets on SQLite, fold the WAL into the file so no old copy remains.
+
+    Call it after the commit. A checkpoint cannot run inside a transaction ("database
+    table is locked"), so it runs on a raw connection of its own, outside the session.
+    """
+    engine = session.get_bind()
+    if engine.dialect.name != "sqlite" or _is_memory(engine):
+        return
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        cursor.close()
+    finally:
+        raw.close()

@@ -214,3 +214,20 @@ def pytest_generate_tests(metafunc):
     in_integration = "integration" in metafunc.definition.path.parts
     if in_integration and "database_url" in metafunc.fixturenames:
         metafunc.parametrize("database_url", BACKENDS, indirect=True)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless system Chromium shared by every browser test (see tests/support/browser.py)."""
+    from tests.support.browser import launch
+
+    yield from launch()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser context and page per test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    yield page
+    context.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import requests
+from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from .errors import AmazonError
 
@@ -33,6 +34,16 @@ def call_with_one_retry(operation: str, send):
             # The request may have reached Amazon: never resend it (a code is single-use).
             raise AmazonError(operation, "timeout", "Amazon did not answer in time.") from exc
         except requests.exceptions.ConnectionError as exc:
-            if attempt == 2:
+            if attempt == 2 or not _never_connected(exc):
+                # After the request went out ("connection aborted", reset), Amazon may
+                # have acted on it: resending could spend a single-use code twice.
                 raise AmazonError(operation, "connection", "Could not reach Amazon.") from exc
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
+    """Whether the connection failed before anything was sent (refused, DNS, unreachable)."""
+    reason = exc.args[0] if exc.args else None
+    if isinstance(reason, MaxRetryError):
+        reason = reason.reason
+    return isinstance(reason, NewConnectionError)

@@ -57,6 +57,15 @@ def _fetch(client: LwaClient, operation: str, **params) -> Tokens:
 
     def remember(resp):
         seen["response"] = resp
+        if resp.status_code >= 400:
+            try:
+                body = resp.json()
+            except ValueError:
+                body = None
+            if not isinstance(body, dict) or "error" not in body:
+                # Not an OAuth error body (a 429 or 5xx page, say): authlib would take
+                # it for a token. LWA's own {"error": ...} bodies go on to OAuthError.
+                raise _from_response(operation, resp)
         return resp
 
     def send():

@@ -8,8 +8,8 @@ from sqlalchemy import func, select
 from ..auth.wall import require_role
 from ..extensions import db
 from ..models import CommunicationError, Store
+from ..stores import pages
 from . import bp
-from .routes import _store_or_404
 
 PAGE_SIZE = 50
 
@@ -72,7 +72,7 @@ def errors_log():
 @bp.get("/stores/<int:store_id>/errors")
 def store_errors(store_id: int):
     """The Amazon errors of one store."""
-    store = _store_or_404(store_id)
+    store = pages.store_or_404(store_id)
     rows, total, page = _page(store.id)
     return render_template(
         "connect/errors.html", rows=rows, total=total, page=page, store=store,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -13,6 +12,7 @@ from ..amazon import sellers
 from ..amazon.marketplaces import MARKETPLACES, Marketplace, by_marketplace_id
 from ..extensions import db
 from ..models import Connection, Store, StoreActivity
+from ..stores import names
 from . import checks, services, settings
 
 log = logging.getLogger(__name__)
@@ -46,6 +46,27 @@ class Offer:
     def available(self) -> bool:
         """No store is connected to this seller in that marketplace yet."""
         return self.existing_store is None
+
+
+def offered_marketplaces(attempt, store: Store | None) -> list[Marketplace]:
+    """After a connect: the seller's other marketplaces no store is connected to yet.
+
+    Comes from the Sellers API answer the callback saw (kept on the attempt), so showing
+    the offer costs no call to Amazon; adding the stores checks with Amazon again.
+    """
+    conn = store.connection if store is not None else None
+    if not attempt.more_marketplaces or conn is None or conn.revoked_at is not None:
+        return []
+    wanted = [MARKETPLACES[c] for c in attempt.more_marketplaces.split(",") if c in MARKETPLACES]
+    taken = set(
+        db.session.scalars(
+            select(Connection.marketplace_id).where(
+                Connection.selling_partner_id == conn.selling_partner_id,
+                Connection.marketplace_id.in_([m.marketplace_id for m in wanted]),
+            )
+        )
+    )
+    return [m for m in wanted if m.marketplace_id not in taken]
 
 
 def sibling_offers(store: Store, now: datetime) -> list[Offer]:
@@ -91,7 +112,7 @@ def add_siblings(
         name = _free_name(f"{store.name} {offer.marketplace.country}")
         sibling = Store(
             name=name,
-            name_key=name_key(name),
+            name_key=names.fold(name),
             email=store.email,
             marketplace_code=code,
             website_id=store.website_id,
@@ -129,16 +150,11 @@ def add_siblings(
     return created
 
 
-def name_key(name: str) -> str:
-    """The comparison form of a store name (NFKC, case-folded)."""
-    return unicodedata.normalize("NFKC", name.strip()).casefold()
-
-
 def _free_name(base: str) -> str:
     """``base``, or ``base (2)``… so the new store's name is unique and fits 64 characters."""
     base = base[:58]
     candidate, n = base, 1
-    while db.session.scalar(select(Store.id).where(Store.name_key == name_key(candidate))):
+    while db.session.scalar(select(Store.id).where(Store.name_key == names.fold(candidate))):
         n += 1
         candidate = f"{base} ({n})"
     return candidate

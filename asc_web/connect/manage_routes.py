@@ -5,25 +5,20 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from .. import clock, htmx
+from .. import clock
 from ..amazon.errors import AmazonError, merchant_message
 from ..auth.wall import require_role
 from ..db import compact_deleted_secrets
 from ..extensions import db
+from ..stores import pages
 from . import bp, checks, manage, services
-from .routes import _card, _store_or_404
-
-
-def _back_to_dashboard(store_id: int):
-    """Where a plain form post lands afterwards."""
-    return redirect(url_for("stores.dashboard", store_id=store_id), 303)
 
 
 @bp.post("/stores/<int:store_id>/check")
 @require_role("admin", "manager")
 def check_now(store_id: int):
     """Check the connection now and say how it went."""
-    store = _store_or_404(store_id)
+    store = pages.store_or_404(store_id)
     if store.connection is None:
         flash(f"“{store.name}” is not connected, so there is nothing to check.", "warning")
     else:
@@ -33,17 +28,15 @@ def check_now(store_id: int):
             flash(f"Amazon answered normally for “{store.name}”.", "success")
         else:
             flash(result.message, "error")
-    if htmx.is_htmx():
-        db.session.refresh(store)
-        return _card(store)
-    return _back_to_dashboard(store.id)
+    db.session.refresh(store)
+    return pages.after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/disconnect", methods=["GET", "POST"])
 @require_role("admin", "manager")
 def disconnect(store_id: int):
     """Confirm, then forget the store's authorization."""
-    store = _store_or_404(store_id)
+    store = pages.store_or_404(store_id)
     if request.method == "GET":
         manage_url = services.settings.endpoints().manage_apps_url(store.marketplace)
         return render_template("connect/disconnect.html", store=store, manage_url=manage_url)
@@ -55,20 +48,18 @@ def disconnect(store_id: int):
         "Remove the app in Seller Central → Manage Your Apps to end it on Amazon's side too.",
         "success",
     )
-    if htmx.is_htmx():
-        db.session.refresh(store)
-        return _card(store)
-    return _back_to_dashboard(store.id)
+    db.session.refresh(store)
+    return pages.after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/marketplaces", methods=["GET", "POST"])
 @require_role("admin", "manager")
 def marketplaces(store_id: int):
     """Offer stores for the seller's other marketplaces in the region, without a new consent."""
-    store = _store_or_404(store_id)
+    store = pages.store_or_404(store_id)
     if store.connection is None or store.connection.revoked_at is not None:
         flash(f"Connect “{store.name}” first; its authorization is then reused.", "warning")
-        return _back_to_dashboard(store.id)
+        return redirect(url_for("stores.dashboard", store_id=store.id), 303)
     now = clock.utcnow()
     try:
         offers = manage.sibling_offers(store, now)
@@ -76,7 +67,7 @@ def marketplaces(store_id: int):
         services.record_error(store.id, error)
         db.session.commit()
         flash(merchant_message(error), "error")
-        return _back_to_dashboard(store.id)
+        return redirect(url_for("stores.dashboard", store_id=store.id), 303)
     if request.method == "POST":
         codes = request.form.getlist("marketplace")
         created = manage.add_siblings(store, codes, offers, current_user.id, now)

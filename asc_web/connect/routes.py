@@ -24,26 +24,11 @@ from ..auth.wall import require_role
 from ..db import writes
 from ..extensions import db
 from ..models import AuthorizationAttempt, Store
-from ..models.status import store_status
-from . import bp, services
+from ..stores import pages
+from . import bp, manage, services
 
 log = logging.getLogger(__name__)
 NONCE_KEY = "connect_nonce"
-
-
-def _store_or_404(store_id: int) -> Store:
-    """The store, or 404 (the same answer for a missing store and a forbidden one)."""
-    store = db.session.get(Store, store_id)
-    if store is None:
-        abort(404, "This store does not exist (it may have been deleted).")
-    return store
-
-
-def _card(store: Store):
-    """The store card fragment with its current status."""
-    return render_template(
-        "stores/_card.html", store=store, status=store_status(store, clock.utcnow())
-    )
 
 
 def _session_nonce() -> str:
@@ -57,22 +42,21 @@ def _session_nonce() -> str:
 @require_role("admin", "manager")
 def start(store_id: int):
     """Open an attempt and send the merchant to Seller Central (a new tab with JavaScript)."""
-    store = _store_or_404(store_id)
+    store = pages.store_or_404(store_id)
     try:
         attempt_id, url = services.start(store, current_user.id, _session_nonce(), clock.utcnow())
     except services.ConnectRefused as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        if htmx.is_htmx():
-            return _card(store)
-        return redirect(url_for("stores.home"), 303)
+        return pages.after_change(store)
     db.session.commit()
     log.debug("Connect attempt %s started", attempt_id)
     if not htmx.is_htmx():
         return redirect(url, 303)
     db.session.refresh(store)
-    response = make_response(_card(store))
-    # The URL travels in a header, never in the page: app.js sends the opened tab there.
+    # The card (or the dashboard) now awaits Amazon.
+    response = make_response(pages.after_change(store))
+    # The URL travels in a header, never in the page: connect.js sends the opened tab there.
     return htmx.trigger(response, "asc:open-consent", {"url": url, "target": "body"})
 
 
@@ -80,31 +64,36 @@ def start(store_id: int):
 @require_role("admin", "manager")
 def cancel(store_id: int):
     """Stop waiting for Amazon (the merchant closed Seller Central without finishing)."""
-    store = _store_or_404(store_id)
+    store = pages.store_or_404(store_id)
     services.cancel(store.id, clock.utcnow())
     db.session.commit()
     flash(f"Stopped waiting for Amazon for “{store.name}”. Connect again when ready.", "info")
-    if htmx.is_htmx():
-        db.session.refresh(store)
-        return _card(store)
-    return redirect(url_for("stores.home"), 303)
+    db.session.refresh(store)
+    return pages.after_change(store)
 
 
 @bp.get("/stores/<int:store_id>/connect/status")
 def status(store_id: int):
-    """The card for the live poll; announces the outcome of the attempt it waited for."""
-    store = _store_or_404(store_id)
+    """The card (or dashboard) for the live poll; announces how the awaited attempt ended."""
+    store = pages.store_or_404(store_id)
     if not htmx.wants_fragment():
+        if pages.origin() == "dashboard":
+            return redirect(url_for("stores.dashboard", store_id=store.id))
         return redirect(url_for("stores.home"))
     waited_until = request.args.get("until", type=int)
+    offers, attempt = [], None
     if waited_until is not None:
-        _announce(store.id, waited_until)
-    response = make_response(_card(store))
+        attempt = _announce(store.id, waited_until)
+        if attempt is not None and attempt.outcome == "connected":
+            offers = manage.offered_marketplaces(attempt, store)
+    response = make_response(
+        pages.after_change(store, refresh_banner=attempt is not None, offers=offers)
+    )
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
-def _announce(store_id: int, waited_until: int) -> None:
+def _announce(store_id: int, waited_until: int) -> AuthorizationAttempt | None:
     """Flash how this user's attempt that expired at ``waited_until`` (epoch) ended."""
     until = datetime.fromtimestamp(waited_until, UTC)
     attempt = db.session.scalar(
@@ -120,6 +109,7 @@ def _announce(store_id: int, waited_until: int) -> None:
     )
     if attempt is not None:
         flash(attempt.message, "success" if attempt.outcome == "connected" else "error")
+    return attempt
 
 
 @bp.get("/amazon/callback")
@@ -139,14 +129,22 @@ def callback():
         log.info("Connect callback refused: no usable attempt")
         return _no_store(render_template("connect/expired.html"), 400)
     db.session.commit()  # claimed before Amazon is called: a replay finds nothing
-    ctx = services.context(attempt_id)
-    db.session.commit()  # no transaction stays open while Amazon answers
     try:
-        result = services.authorize(ctx, seller, code)
-    except AmazonError as error:
-        result = services.failed(error)
-    services.finish(ctx, result, current_user.id, clock.utcnow())
-    db.session.commit()
+        ctx = services.context(attempt_id)
+        db.session.commit()  # no transaction stays open while Amazon answers
+        try:
+            result = services.authorize(ctx, seller, code)
+        except AmazonError as error:
+            result = services.failed(error)
+        services.finish(ctx, result, current_user.id, clock.utcnow())
+        db.session.commit()
+    except Exception:
+        # Nothing half-written stays, and the card offers Connect store again at once
+        # instead of showing "Awaiting authorization" until the attempt times out.
+        db.session.rollback()
+        services.abandon(attempt_id)
+        db.session.commit()
+        raise
     return _no_store(redirect(url_for("connect.result", attempt_id=attempt_id), 303))
 
 
@@ -157,7 +155,8 @@ def result(attempt_id: int):
     if attempt is None or attempt.user_id != current_user.id or attempt.outcome is None:
         abort(404)
     store = db.session.get(Store, attempt.store_id)
-    page = render_template("connect/result.html", attempt=attempt, store=store)
+    offers = manage.offered_marketplaces(attempt, store) if attempt.outcome == "connected" else []
+    page = render_template("connect/result.html", attempt=attempt, store=store, offers=offers)
     return _no_store(page)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..amazon import lwa, sellers
 from ..amazon.errors import AmazonError, merchant_message
-from ..amazon.marketplaces import MARKETPLACES, Marketplace
+from ..amazon.marketplaces import MARKETPLACES, Marketplace, by_marketplace_id
 from ..extensions import db
 from ..models import AuthorizationAttempt, CommunicationError, Connection, Store, StoreActivity
 from ..models.status import AUTHORIZATION_LIFETIME
@@ -26,6 +26,10 @@ ATTEMPT_LIFETIME = timedelta(minutes=10)
 MAX_OPEN_ATTEMPTS_PER_USER = 5
 EXPIRED_LINK = (
     "This connection link has expired or was already used — start again from the store card."
+)
+UNEXPECTED_FAILURE = (
+    "Something went wrong on our side while connecting; nothing was saved. "
+    "Try Connect store again, and tell your administrator if it happens again."
 )
 
 
@@ -161,6 +165,8 @@ class Authorization:
     selling_partner_id: str
     tokens: lwa.Tokens
     participation: sellers.Participation
+    # Codes of the other marketplaces of the region the seller participates in.
+    others: tuple[str, ...] = ()
 
 
 def authorize(ctx: Context, selling_partner_id: str, code: str) -> Authorization | Outcome:
@@ -192,7 +198,15 @@ def authorize(ctx: Context, selling_partner_id: str, code: str) -> Authorization
             f"{marketplace.country}, so “{ctx.store_name}” was not connected. Sign in with "
             f"the account that sells in {marketplace.country}.",
         )
-    return Authorization(selling_partner_id, tokens, match)
+    others = tuple(
+        other.code
+        for p in participations
+        if p.is_participating
+        and (other := by_marketplace_id(p.marketplace_id)) is not None
+        and other.region == marketplace.region
+        and other.code != marketplace.code
+    )
+    return Authorization(selling_partner_id, tokens, match, others)
 
 
 def finish(ctx: Context, result: Authorization | Outcome, user_id: int, now: datetime) -> Outcome:
@@ -203,7 +217,17 @@ def finish(ctx: Context, result: Authorization | Outcome, user_id: int, now: dat
     attempt = db.session.get(AuthorizationAttempt, ctx.attempt_id)
     attempt.outcome = "connected" if outcome.ok else "failed"
     attempt.message = outcome.message
+    if outcome.ok and isinstance(result, Authorization) and result.others:
+        attempt.more_marketplaces = ",".join(result.others)
     return outcome
+
+
+def abandon(attempt_id: int) -> None:
+    """Close an attempt whose callback failed on our side, so the store is not left waiting."""
+    attempt = db.session.get(AuthorizationAttempt, attempt_id)
+    if attempt is not None and attempt.outcome in (None, "processing"):
+        attempt.outcome = "failed"
+        attempt.message = UNEXPECTED_FAILURE
 
 
 def failed(error: AmazonError) -> Outcome:
@@ -240,10 +264,12 @@ def _save(ctx: Context, auth: Authorization, user_id: int, now: datetime) -> Out
     conn.last_checked_at = now
     conn.last_check_ok = True
     conn.last_check_message = None
-    if existing is None:
-        db.session.add(conn)
     try:
+        # begin_nested() flushes pending objects first, so the new row is added inside
+        # the SAVEPOINT: a unique clash then rolls back only this, not the transaction.
         with db.session.begin_nested():
+            if existing is None:
+                db.session.add(conn)
             db.session.flush()
     except IntegrityError:
         clash = _connected_elsewhere(store, spid, marketplace.marketplace_id)

@@ -34,6 +34,8 @@ class AuthorizationAttempt(db.Model):
     consumed_at: Mapped[datetime | None]
     outcome: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(Text)
+    # After a connect: the seller's other marketplaces in the region ("CA,MX"), to offer.
+    more_marketplaces: Mapped[str | None] = mapped_column(String(32))
 
     store = relationship("Store", back_populates="attempts")
 

@@ -6,6 +6,7 @@ filtering many. ``tests/unit/test_status.py`` checks both agree.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -71,7 +72,8 @@ def derive(
             LABELS["reconnect_required"],
             f"The authorization expired on {when}.",
         )
-    days_left = (connection.expires_at - now).days
+    # Started days count: 9 days and 23 hours left reads "10 days left", never "0 days".
+    days_left = math.ceil((connection.expires_at - now).total_seconds() / 86400)
     if connection.expires_at - now <= RENEWAL_WINDOW:
         when = connection.expires_at.strftime("%b %-d, %Y")
         plural = "day" if days_left == 1 else "days"

@@ -1,24 +1,31 @@
 """Connect store in Chromium: Seller Central opens in a new tab, the card turns Active live."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from playwright.sync_api import expect
 
+from asc_web import clock
+from asc_web.amazon.marketplaces import MARKETPLACES
 from asc_web.extensions import db
 from asc_web.models import ProductAttribute, Store, Website
 from tests.conftest import PASSWORD
-from tests.e2e.conftest import screenshot
+from tests.e2e.test_stores import fill_store_form
+from tests.support.browser import screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def _prepare(live_server, name: str, country: str) -> int:
-    """An admin and one store, made directly in the database."""
+def _prepare(live_server, name: str | None = None, country: str = "US") -> int | None:
+    """An admin and (given a name) one store, made directly in the database."""
     from asc_web.auth import services
 
     with live_server.app.app_context():
         services.create_user("owner@example.com", PASSWORD, "admin")
+        db.session.commit()
+        if name is None:
+            return None
         store = Store(
             name=name,
             name_key=name.casefold(),
@@ -42,13 +49,17 @@ def _sign_in(page, live_server):
 
 
 def _seller_central(tab, email: str):
-    """Sign in, pass two-step verification, consent and continue, as the seller."""
-    tab.get_by_label("Email or mobile phone number").fill(email)
-    tab.get_by_label("Password").fill("sandbox-pass")
-    tab.get_by_role("button", name="Sign in").click()
-    code = tab.locator("#sandbox-otp").inner_text()
-    tab.get_by_label("Enter OTP").fill(code)
-    tab.get_by_role("button", name="Sign in").click()
+    """Sign in (unless still signed in), pass two-step verification, consent and continue."""
+    sign_in = tab.get_by_label("Email or mobile phone number")
+    understand = tab.get_by_label(re.compile(r"^I understand"))
+    expect(sign_in.or_(understand)).to_be_visible()
+    if sign_in.is_visible():
+        sign_in.fill(email)
+        tab.get_by_label("Password").fill("sandbox-pass")
+        tab.get_by_role("button", name="Sign in").click()
+        code = tab.locator("#sandbox-otp").inner_text()
+        tab.get_by_label("Enter OTP").fill(code)
+        tab.get_by_role("button", name="Sign in").click()
     expect(tab.get_by_role("button", name="Next")).to_be_disabled()
     tab.get_by_label(re.compile(r"^I understand")).check()
     tab.get_by_role("button", name="Next").click()
@@ -66,10 +77,15 @@ def _seller_central(tab, email: str):
 def test_connect_store_in_a_new_tab_turns_the_card_active_without_reload(
     live_server, page, name, country, email, seller
 ):
-    store_id = _prepare(live_server, name, country)
+    _prepare(live_server)  # the admin only: the store is added through the form
     _sign_in(page, live_server)
+    page.get_by_role("link", name="Add Amazon Store").first.click()
+    page.get_by_role("dialog", name="Pre-Setup Tasks").get_by_role("link", name="Continue").click()
+    fill_store_form(page, name, MARKETPLACES[country].country)
+    page.get_by_role("button", name="Connect", exact=True).click()
+    expect(page.get_by_text(f"The Amazon store “{name}” was added.")).to_be_visible()
     page.evaluate("window.__noReload = true")
-    card = page.locator(f"#store-{store_id}")
+    card = page.locator(".store-card", has_text=name)
     expect(card).to_contain_text("Not connected")
     with page.expect_popup() as popup:
         card.get_by_role("button", name="Connect store").click()
@@ -86,6 +102,14 @@ def test_connect_store_in_a_new_tab_turns_the_card_active_without_reload(
     )
     assert page.evaluate("window.__noReload") is True
     screenshot(page, f"connect-{country.lower()}-3-active")
+    if country == "US":  # the seller also sells in Canada and Mexico: one click adds both
+        expect(card).to_contain_text("This seller also sells in Canada and Mexico")
+        card.get_by_role("button", name="Add Canada and Mexico").click()
+        expect(page.locator("#flash-messages")).to_contain_text("Added and connected")
+        expect(page.locator(".store-card.status-active")).to_have_count(3)
+        screenshot(page, "connect-us-4-canada-and-mexico-added")
+    else:
+        expect(card).not_to_contain_text("also sells in")
 
 
 def test_when_the_new_tab_is_blocked_the_flow_runs_in_this_tab(live_server, page):
@@ -95,10 +119,12 @@ def test_when_the_new_tab_is_blocked_the_flow_runs_in_this_tab(live_server, page
     page.locator(f"#store-{store_id}").get_by_role("button", name="Connect store").click()
     _seller_central(page, "na.primary@example.com")
     expect(page.get_by_role("heading", name="Store connected")).to_be_visible()
-    expect(page.get_by_role("heading", name="Amazon Stores", exact=True)).to_be_visible(
-        timeout=10_000
-    )
+    # The result page offers the seller's other marketplaces and waits for an answer.
+    expect(page.get_by_text("This seller also sells in Canada and Mexico")).to_be_visible()
+    page.get_by_role("link", name="Not now: back to Amazon Stores").click()
+    expect(page.get_by_role("heading", name="Amazon Stores", exact=True)).to_be_visible()
     expect(page.locator(f"#store-{store_id}")).to_contain_text("Active")
+    expect(page.locator(".store-card")).to_have_count(1)
 
 
 def test_a_refused_connection_is_explained_on_the_card(live_server, page):
@@ -112,3 +138,75 @@ def test_a_refused_connection_is_explained_on_the_card(live_server, page):
     tab.wait_for_event("close")
     expect(page.locator("#flash-messages")).to_contain_text("does not sell in Mexico")
     expect(card).to_contain_text("Not connected")
+
+
+def test_renewal_due_card_renews_in_a_new_tab_without_reload(live_server, page):
+    store_id = _prepare(live_server, "Amazon Store UK", "UK")
+    _sign_in(page, live_server)
+    card = page.locator(f"#store-{store_id}")
+    with page.expect_popup() as popup:
+        card.get_by_role("button", name="Connect store").click()
+    _seller_central(popup.value, "uk.primary@example.com")
+    popup.value.wait_for_event("close")
+    expect(card).to_contain_text("Active")
+
+    with live_server.app.app_context():  # eleven months later
+        conn = db.session.get(Store, store_id).connection
+        conn.authorized_at = clock.utcnow() - timedelta(days=340)
+        conn.expires_at = conn.authorized_at + timedelta(days=365)
+        db.session.commit()
+        old_until = conn.expires_at.strftime("%b %-d, %Y")
+    page.reload()
+    expect(page.locator(".attention-banner")).to_contain_text("1 store needs attention")
+    expect(card).to_contain_text("Renewal due")
+    expect(card).to_contain_text("(25 days left)")
+    expect(card).to_contain_text(old_until)
+    screenshot(page, "renew-1-due")
+
+    page.evaluate("window.__noReload = true")
+    with page.expect_popup() as popup:
+        card.get_by_role("button", name="Renew authorization").click()
+    expect(card).to_contain_text("Awaiting authorization")
+    _seller_central(popup.value, "uk.primary@example.com")
+    popup.value.wait_for_event("close")
+    new_until = (clock.utcnow() + timedelta(days=365)).strftime("%b %-d, %Y")
+    expect(card).to_contain_text("Active", timeout=10_000)
+    expect(card).to_contain_text(new_until)
+    expect(card).not_to_contain_text(old_until)
+    expect(card.get_by_role("button", name="Renew authorization")).to_have_count(0)
+    expect(page.locator(".attention-banner")).to_have_count(0)  # the banner follows
+    assert page.evaluate("window.__noReload") is True
+    screenshot(page, "renew-2-active")
+
+
+def test_dashboard_panel_checks_the_connection_in_place(live_server, page):
+    store_id = _prepare(live_server, "Amazon Store UK", "UK")
+    _sign_in(page, live_server)
+    card = page.locator(f"#store-{store_id}")
+    with page.expect_popup() as popup:
+        card.get_by_role("button", name="Connect store").click()
+    _seller_central(popup.value, "uk.primary@example.com")
+    popup.value.wait_for_event("close")
+    expect(card).to_contain_text("Active")
+
+    card.get_by_role("link", name="View Store").click()
+    panel = page.locator("#connection-panel")
+    expect(panel).to_contain_text("A1UKSELLER0002")
+    expect(panel.get_by_role("link", name="Communication Errors Log")).to_be_visible()
+    page.evaluate("window.__noReload = true")
+    panel.get_by_role("button", name="Check connection").click()
+    expect(page.locator("#flash-messages")).to_contain_text(
+        "Amazon answered normally for “Amazon Store UK”."
+    )
+    expect(page.locator("#connection-panel")).to_contain_text("Amazon answered normally")
+    assert page.evaluate("window.__noReload") is True
+    screenshot(page, "dashboard-connection-panel")
+
+    page.locator("#connection-panel").get_by_role("link", name="Disconnect").click()
+    expect(page.get_by_role("link", name="Manage Your Apps")).to_be_visible()
+    page.get_by_role("button", name="Disconnect").click()
+    expect(page.locator("#flash-messages")).to_contain_text("is disconnected")
+    expect(page.locator("#connection-panel")).to_contain_text("Not connected")
+    expect(
+        page.locator("#connection-panel").get_by_role("button", name="Connect store")
+    ).to_be_visible()

@@ -60,10 +60,12 @@
   document.addEventListener("DOMContentLoaded", function () {
     var result = document.querySelector("[data-connect-result]");
     if (!result) { return; }
+    // The opener's card shows any offer of more marketplaces; without an opener this page
+    // shows it, and stays for the answer.
     if (window.opener && !window.opener.closed) {
       try { window.opener.postMessage("asc:connect-finished", window.location.origin); } catch (e) {}
       window.setTimeout(function () { window.close(); }, 1200);
-    } else if (result.dataset.connectResult === "connected") {
+    } else if (result.dataset.connectResult === "connected" && !result.hasAttribute("data-keep-open")) {
       window.setTimeout(function () { window.location.assign(result.dataset.homeUrl); }, 2500);
     }
   });

@@ -56,11 +56,17 @@ class Merchant:
         with live.app.app_context():
             services.create_user(email, PASSWORD, role)
             db.session.commit()
-        page = self.http.get(live.url + "/login")
+        self.email = email
+        self.sign_in()
+
+    def sign_in(self) -> None:
+        """Sign in (again: moving the clock by months ends the session)."""
+        self.http.cookies.clear()
+        page = self.http.get(self.live.url + "/login")
         token = CSRF_META.search(page.text).group(1)
         signed_in = self.http.post(
-            live.url + "/login",
-            data={"email": email, "password": PASSWORD, "csrf_token": token},
+            self.live.url + "/login",
+            data={"email": self.email, "password": PASSWORD, "csrf_token": token},
             allow_redirects=False,
         )
         assert signed_in.status_code == 303, signed_in.text
