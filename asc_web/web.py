@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
+from pathlib import Path
 from urllib.parse import quote
 
 from flask import (
@@ -14,6 +16,7 @@ from flask import (
     make_response,
     render_template,
     request,
+    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
@@ -41,6 +44,9 @@ MESSAGES = {
     414: "This address is too long. Go back to the page you came from and try again.",
     429: "Too many attempts in a short time. Wait a few minutes, then try again.",
 }
+# Static files asked for with their content's version (``static_url``) never change.
+STATIC_MAX_AGE = 365 * 24 * 3600
+_static_versions: dict[tuple[str, str], str] = {}
 
 
 def init_app(app: Flask) -> None:
@@ -57,6 +63,26 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _server_error)
+    app.add_template_global(static_url)
+    app.get_send_file_max_age = _static_max_age
+
+
+def static_url(filename: str) -> str:
+    """The URL of a static file with its content's hash (``?v=``): cached for a year."""
+    app = current_app._get_current_object()
+    key = (str(app.static_folder), filename)
+    version = None if app.debug else _static_versions.get(key)
+    if version is None:
+        content = (Path(app.static_folder) / filename).read_bytes()
+        version = _static_versions[key] = hashlib.sha256(content).hexdigest()[:12]
+    return url_for("static", filename=filename, v=version)
+
+
+def _static_max_age(_filename: str | None) -> int | None:
+    """A year for versioned static URLs; revalidated (ETag) for anything else."""
+    if request.args.get("v"):
+        return STATIC_MAX_AGE
+    return current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
 
 
 def _guard_request():
