@@ -4,7 +4,10 @@ from datetime import datetime
 
 from flask import Blueprint
 
+from .cards import card_kit
+
 bp = Blueprint("stores", __name__)
+bp.add_app_template_global(card_kit)
 
 
 @bp.app_template_filter("asc_date")
