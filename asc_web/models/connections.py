@@ -47,6 +47,8 @@ class Connection(db.Model):
     __table_args__ = (
         UniqueConstraint("selling_partner_id", "marketplace_id", name="uq_connection_seller_mp"),
         Index("ix_connections_expires", "expires_at"),
+        # Counting the stores that need attention reads this index only (models/status.py).
+        Index("ix_connections_attention", "revoked_at", "expires_at", "store_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select, true
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
 from ..models import Store
-from ..models.status import LABELS, Status, condition, store_status
+from ..models.status import LABELS, Status, attention_count_select, condition, store_status
 from . import names
 
 PER_PAGE = 24
@@ -106,18 +106,22 @@ def attention_text(count: int) -> str:
 
 def attention_count(now: datetime) -> int:
     """How many stores are Renewal due or Reconnect required."""
-    return db.session.scalar(select(func.count(Store.id)).where(condition("attention", now)))
+    return db.session.scalar(select(attention_count_select(now)))
 
 
 def load(filters: Filters, now: datetime) -> StorePage:
     """Count all, matching and attention-needing stores in one query, then load one page."""
     where = _conditions(filters, now)
+    # Each count is its own subquery, so each uses its own index: without filters the
+    # total is SQLite's b-tree count and nothing scans the stores.
+    total = select(func.count()).select_from(Store).scalar_subquery()
+    matching = (
+        select(func.count()).select_from(Store).where(where).scalar_subquery()
+        if filters.active
+        else total
+    )
     total, matching, attention = db.session.execute(
-        select(
-            func.count(Store.id),
-            func.count(Store.id).filter(where),
-            func.count(Store.id).filter(condition("attention", now)),
-        )
+        select(total, matching, attention_count_select(now))
     ).one()
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(filters.page, pages)

@@ -1,0 +1,74 @@
+"""The SQL status rules select exactly the stores the Python rules label (DESIGN.md)."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from asc_web import clock
+from asc_web.extensions import db
+from asc_web.models import AuthorizationAttempt, Connection, Store, User
+from asc_web.models.status import LABELS, attention_count_select, condition, store_status
+
+# Days since authorization: active, renewal due, expired.
+AGES = (10, 340, 400)
+
+
+def _facts(app, stores, accounts) -> None:
+    """One store for every combination of active, connection age, revocation and attempt."""
+    accounts.create()
+    with app.app_context():
+        user_id = db.session.scalar(select(User.id))
+    now = clock.utcnow()
+    combos = itertools.product((True, False), (None, *AGES), (False, True), (None, 5, -5))
+    for n, (active, age, revoked, attempt_minutes) in enumerate(combos):
+        if age is None and revoked:
+            continue
+        store_id = stores.make(f"Status store {n}", "US", active=active)
+        with app.app_context():
+            if age is not None:
+                authorized = now - timedelta(days=age)
+                db.session.add(
+                    Connection(
+                        store_id=store_id,
+                        selling_partner_id=f"SELLER{n}",
+                        marketplace_id="ATVPDKIKX0DER",
+                        region="NA",
+                        authorized_at=authorized,
+                        expires_at=authorized + timedelta(days=365),
+                        revoked_at=now if revoked else None,
+                    )
+                )
+            if attempt_minutes is not None:
+                db.session.add(
+                    AuthorizationAttempt(
+                        state_hash=f"{n:064d}",
+                        store_id=store_id,
+                        user_id=user_id,
+                        region="NA",
+                        session_hash="0" * 64,
+                        expires_at=now + timedelta(minutes=attempt_minutes),
+                    )
+                )
+            db.session.commit()
+
+
+def test_sql_conditions_and_the_attention_count_agree_with_the_python_rules(
+    app, client, stores, accounts
+):
+    _facts(app, stores, accounts)
+    now = clock.utcnow()
+    with app.app_context():
+        by_code: dict[str, set[int]] = {code: set() for code in LABELS}
+        for store in db.session.scalars(select(Store)):
+            by_code[store_status(store, now).code].add(store.id)
+        assert all(by_code.values()), by_code  # every status is represented
+        for code, expected in by_code.items():
+            selected = set(db.session.scalars(select(Store.id).where(condition(code, now))))
+            assert selected == expected, code
+        attention = by_code["renewal_due"] | by_code["reconnect_required"]
+        selected = set(db.session.scalars(select(Store.id).where(condition("attention", now))))
+        assert selected == attention
+        assert db.session.scalar(select(attention_count_select(now))) == len(attention)
