@@ -13,6 +13,7 @@ from flask import (
     current_app,
     g,
     get_flashed_messages,
+    has_request_context,
     make_response,
     render_template,
     request,
@@ -46,7 +47,8 @@ MESSAGES = {
 }
 # Static files asked for with their content's version (``static_url``) never change.
 STATIC_MAX_AGE = 365 * 24 * 3600
-_static_versions: dict[tuple[str, str], str] = {}
+# Versioned URLs by static folder, file and mount point: each file is hashed once.
+_static_urls: dict[tuple[str, str, str], str] = {}
 
 
 def init_app(app: Flask) -> None:
@@ -70,12 +72,14 @@ def init_app(app: Flask) -> None:
 def static_url(filename: str) -> str:
     """The URL of a static file with its content's hash (``?v=``): cached for a year."""
     app = current_app._get_current_object()
-    key = (str(app.static_folder), filename)
-    version = None if app.debug else _static_versions.get(key)
-    if version is None:
+    root = request.script_root if has_request_context() else ""
+    key = (str(app.static_folder), filename, root)
+    url = None if app.debug else _static_urls.get(key)
+    if url is None:
         content = (Path(app.static_folder) / filename).read_bytes()
-        version = _static_versions[key] = hashlib.sha256(content).hexdigest()[:12]
-    return url_for("static", filename=filename, v=version)
+        version = hashlib.sha256(content).hexdigest()[:12]
+        url = _static_urls[key] = url_for("static", filename=filename, v=version)
+    return url
 
 
 def _static_max_age(_filename: str | None) -> int | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from flask import g, url_for
+from flask import g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
@@ -21,14 +21,26 @@ from ..web import static_url
 _MARK = 987_654_321
 
 
+# Built patterns, by endpoint, values and the app's mount point (relative URLs only).
+_patterns: dict[tuple, tuple[str, str]] = {}
+
+
 class IdUrl:
-    """``url_for(endpoint, store_id=<id>, **values)`` for any id, at the cost of one call."""
+    """``url_for(endpoint, store_id=<id>, **values)`` for any id, at the cost of one call.
+
+    The pattern is built once per process (and mount point), then reused by every request.
+    """
 
     __slots__ = ("head", "tail")
 
     def __init__(self, endpoint: str, **values):
-        url = url_for(endpoint, store_id=_MARK, **values)
-        self.head, _, self.tail = url.partition(str(_MARK))
+        key = (endpoint, tuple(sorted(values.items())), request.script_root)
+        pattern = _patterns.get(key)
+        if pattern is None:
+            url = url_for(endpoint, store_id=_MARK, **values)
+            head, _, tail = url.partition(str(_MARK))
+            pattern = _patterns[key] = (head, tail)
+        self.head, self.tail = pattern
 
     def __call__(self, store_id: int) -> str:
         return f"{self.head}{int(store_id)}{self.tail}"
