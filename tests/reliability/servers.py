@@ -92,6 +92,10 @@ class Gunicorn:
     def _ready(self) -> bool:
         if self.process.poll() is not None:
             raise AssertionError(f"gunicorn exited: {self.log.read_text()[-3000:]}")
+        # Ours, not another process that took the free port first (gunicorn then keeps
+        # retrying "Connection in use" while the other one answers).
+        if f"Listening at: {self.url}" not in self.output():
+            return False
         try:
             return requests.get(self.url + self._ready_path, timeout=2).status_code == 200
         except requests.RequestException:
