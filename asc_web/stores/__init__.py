@@ -4,10 +4,12 @@ from datetime import datetime
 
 from flask import Blueprint
 
-from .cards import card_kit
+from .cards import card_kit, page_url, store_url
 
 bp = Blueprint("stores", __name__)
 bp.add_app_template_global(card_kit)
+bp.add_app_template_global(store_url)
+bp.add_app_template_global(page_url)
 
 
 @bp.app_template_filter("asc_date")

@@ -114,6 +114,23 @@ class CardKit:
         return IdUrl("connect.cancel")
 
 
+def store_url(endpoint: str, store_id: int, **values) -> Markup:
+    """``url_for(endpoint, store_id=store_id, **values)`` from a cached pattern (escaped)."""
+    return IdUrl(endpoint, **values)(store_id)
+
+
+def page_url(endpoint: str) -> str:
+    """``url_for(endpoint)`` for a page without arguments, built once per process."""
+    key = (endpoint, request.script_root)
+    url = _page_urls.get(key)
+    if url is None:
+        url = _page_urls[key] = url_for(endpoint)
+    return url
+
+
+_page_urls: dict[tuple[str, str], str] = {}
+
+
 def card_kit() -> CardKit:
     """This request's ``CardKit`` (a template global)."""
     kit = g.get("asc_card_kit")

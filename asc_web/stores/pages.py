@@ -17,6 +17,8 @@ from .forms import SettingsForm
 
 # Pages an action can be started from; the answer goes back there.
 ORIGINS = ("home", "dashboard", "settings")
+# Built once: the card poll and every store page load their store with it.
+STORE_BY_ID = db.select(Store).where(Store.id == db.bindparam("store_id"))
 GONE = "This store no longer exists: it may have been deleted in another tab or by a colleague."
 
 
@@ -42,7 +44,7 @@ class GoneUnderHtmx(Exception):
 
 def store_or_404(store_id: int) -> Store:
     """The store, or an answer that says it is gone (and removes its card under htmx)."""
-    store = db.session.get(Store, store_id)
+    store = db.session.execute(STORE_BY_ID, {"store_id": store_id}).scalar_one_or_none()
     if store is not None:
         return store
     if not htmx.is_htmx():
