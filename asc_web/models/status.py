@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, not_, or_, select
+from sqlalchemy import and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import column_property
 
 from .connections import AuthorizationAttempt, Connection
@@ -118,14 +118,16 @@ def condition(code: str, now: datetime):
     return rules[code]
 
 
-def attention_count_select(now: datetime):
+def attention_count_select(now):
     """A scalar subquery counting the stores that need attention, ``condition("attention")``.
 
     Written from the connections' side: only stores with a connection can need attention,
     and the index on ``(revoked_at, expires_at, store_id)`` finds those whose authorization
     has ended or ends within the renewal window, so the cost follows the number of
-    connections due, not the number of stores (10,000 stores: about 1 ms instead of 20).
+    connections due, not the number of stores. ``now`` may be a bind parameter: ``due``
+    is then the parameter ``due`` (see ``ATTENTION_PARAMS``).
     """
+    due = now + RENEWAL_WINDOW if isinstance(now, datetime) else bindparam("due")
     open_attempt = exists().where(
         AuthorizationAttempt.store_id == Connection.store_id,
         _unfinished(),
@@ -137,15 +139,17 @@ def attention_count_select(now: datetime):
         select(func.count())
         .select_from(Connection)
         .where(
-            or_(
-                Connection.revoked_at.is_not(None),
-                Connection.expires_at <= now + RENEWAL_WINDOW,
-            ),
+            or_(Connection.revoked_at.is_not(None), Connection.expires_at <= due),
             active_store,
             not_(open_attempt),
         )
         .scalar_subquery()
     )
+
+
+def attention_params(now: datetime) -> dict:
+    """The bind parameters of ``attention_count_select(bindparam("now"))``."""
+    return {"now": now, "due": now + RENEWAL_WINDOW}
 
 
 def _unfinished():
@@ -164,3 +168,58 @@ Store.awaiting_until = column_property(
     .correlate_except(AuthorizationAttempt)
     .scalar_subquery()
 )
+
+
+# The attention count, cached per SQLite connection. The count changes only when data
+# changes or when time reaches the next authorization entering the renewal window or the
+# next open attempt timing out. SQLite's ``PRAGMA data_version`` changes when another
+# connection commits (and stays put within a transaction, matching its snapshot), and the
+# connection's ``total_changes`` grows with each row it writes itself (committed or not).
+# A cached count is used only while both are unchanged and time has not reached the next
+# change, so it is always the count the query would return. With 10,000 stores the query
+# visits every connection that needs attention (about 2 ms); the check is one PRAGMA.
+_CACHE_KEY = "asc_attention_count"
+_ATTENTION_AND_NEXT_CHANGE = select(
+    attention_count_select(bindparam("now")),
+    select(func.min(Connection.expires_at))
+    .where(Connection.revoked_at.is_(None), Connection.expires_at > bindparam("due"))
+    .scalar_subquery(),
+    select(func.min(AuthorizationAttempt.expires_at))
+    .where(_unfinished(), AuthorizationAttempt.expires_at > bindparam("now"))
+    .scalar_subquery(),
+)
+
+
+@dataclass(frozen=True)
+class _CachedCount:
+    state: tuple[int, int]
+    since: datetime
+    until: datetime | None
+    count: int
+
+
+def attention_count(session, now: datetime) -> int:
+    """How many stores need attention (renewal due or reconnect required) at ``now``."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite" or connection.engine.url.database in (
+        None,
+        "",
+        ":memory:",
+    ):
+        return session.scalar(select(attention_count_select(now)))
+    version = connection.exec_driver_sql("PRAGMA data_version").scalar()
+    state = (version, connection.connection.driver_connection.total_changes)
+    cached = connection.info.get(_CACHE_KEY)
+    if (
+        cached is not None
+        and cached.state == state
+        and cached.since <= now
+        and (cached.until is None or now < cached.until)
+    ):
+        return cached.count
+    count, next_due, next_timeout = session.execute(
+        _ATTENTION_AND_NEXT_CHANGE, attention_params(now)
+    ).one()
+    changes = [t for t in (next_due and next_due - RENEWAL_WINDOW, next_timeout) if t]
+    connection.info[_CACHE_KEY] = _CachedCount(state, now, min(changes, default=None), count)
+    return count

@@ -6,12 +6,14 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import func, select, true
+from sqlalchemy import bindparam, func, select, true
+from sqlalchemy.orm import raiseload
 
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
 from ..models import Store
-from ..models.status import LABELS, Status, attention_count_select, condition, store_status
+from ..models.status import LABELS, Status, condition, store_status
+from ..models.status import attention_count as _attention_count
 from . import names
 
 PER_PAGE = 24
@@ -106,37 +108,48 @@ def attention_text(count: int) -> str:
 
 def attention_count(now: datetime) -> int:
     """How many stores are Renewal due or Reconnect required."""
-    return db.session.scalar(select(attention_count_select(now)))
+    return _attention_count(db.session, now)
 
 
 def load(filters: Filters, now: datetime) -> StorePage:
-    """Count all, matching and attention-needing stores in one query, then load one page."""
-    where = _conditions(filters, now)
-    # Each count is its own subquery, so each uses its own index: without filters the
-    # total is SQLite's b-tree count and nothing scans the stores.
-    total = select(func.count()).select_from(Store).scalar_subquery()
-    matching = (
-        select(func.count()).select_from(Store).where(where).scalar_subquery()
-        if filters.active
-        else total
-    )
-    total, matching, attention = db.session.execute(
-        select(total, matching, attention_count_select(now))
-    ).one()
+    """Count all and matching stores in one query, the attention count, then one page."""
+    if filters.active:
+        where = _conditions(filters, now)
+        matching = select(func.count()).select_from(Store).where(where).scalar_subquery()
+        total, matching = db.session.execute(select(_TOTAL, matching)).one()
+    else:
+        where = None
+        total = matching = db.session.scalar(_TOTAL_ONLY)
+    attention = _attention_count(db.session, now)
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(filters.page, pages)
     cards: list[tuple[Store, Status]] = []
     if matching:
-        query = (
-            select(Store)
-            .where(where)
-            .order_by(Store.created_at.desc(), Store.id.desc())
-            .limit(PER_PAGE)
-            .offset((page - 1) * PER_PAGE)
-        )
-        # Website, attribute, connection and the open attempt come in the same row.
-        cards = [(store, store_status(store, now)) for store in db.session.scalars(query)]
+        query = _FIRST_PAGE if where is None else _page_query(where)
+        # Website, connection and the open attempt come in the same row.
+        rows = db.session.scalars(query, {"offset": (page - 1) * PER_PAGE})
+        cards = [(store, store_status(store, now)) for store in rows]
     return StorePage(cards, total, matching, page, pages, replace(filters, page=page), attention)
+
+
+def _page_query(where):
+    """One page of stores matching ``where``, newest first (offset: a bind parameter)."""
+    return (
+        select(Store)
+        .where(where)
+        .order_by(Store.created_at.desc(), Store.id.desc())
+        .limit(PER_PAGE)
+        .offset(bindparam("offset"))
+        # Cards do not show the attribute; loading it for 24 stores is wasted work.
+        .options(raiseload(Store.attribute))
+    )
+
+
+# Without filters the statements never change: built once. The total is SQLite's b-tree
+# count (no store is read).
+_TOTAL = select(func.count()).select_from(Store).scalar_subquery()
+_TOTAL_ONLY = select(_TOTAL)
+_FIRST_PAGE = _page_query(true())
 
 
 def _conditions(filters: Filters, now: datetime):

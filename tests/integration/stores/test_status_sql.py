@@ -72,3 +72,51 @@ def test_sql_conditions_and_the_attention_count_agree_with_the_python_rules(
         selected = set(db.session.scalars(select(Store.id).where(condition("attention", now))))
         assert selected == attention
         assert db.session.scalar(select(attention_count_select(now))) == len(attention)
+
+
+def test_the_cached_attention_count_follows_writes_from_anywhere_and_the_clock(
+    app, make_app, client, stores, accounts, monkeypatch
+):
+    """The banner's count is cached per SQLite connection: it must never be stale."""
+    accounts.signed_in()
+    real = clock.utcnow
+    store_id = stores.make("Renews soon", "US")
+    with app.app_context():
+        # Its renewal window opens in ten minutes.
+        authorized = real() - timedelta(days=365 - 30, minutes=-10)
+        db.session.add(
+            Connection(
+                store_id=store_id,
+                selling_partner_id="SELLERX",
+                marketplace_id="ATVPDKIKX0DER",
+                region="NA",
+                authorized_at=authorized,
+                expires_at=authorized + timedelta(days=365),
+            )
+        )
+        db.session.commit()
+
+    def banner() -> str:
+        page = client.get("/").text
+        return "1 store needs attention" if "1 store needs attention" in page else "none"
+
+    assert banner() == "none"
+    assert banner() == "none"  # the cached count
+    # Time alone: twenty minutes later the authorization is in its renewal window.
+    monkeypatch.setattr(clock, "utcnow", lambda: real() + timedelta(minutes=20))
+    assert banner() == "1 store needs attention"
+    monkeypatch.setattr(clock, "utcnow", real)
+    assert banner() == "none"
+    # A write through another app (another process in production) and its connection.
+    other = make_app()
+    with other.app_context():
+        conn = db.session.scalar(select(Connection).where(Connection.store_id == store_id))
+        conn.revoked_at = real()
+        db.session.commit()
+        db.engine.dispose()
+    assert banner() == "1 store needs attention"
+    # A write through this app's own connection.
+    with app.app_context():
+        db.session.get(Store, store_id).active = False
+        db.session.commit()
+    assert banner() == "none"
