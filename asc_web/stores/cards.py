@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -83,7 +83,13 @@ class CardKit:
     @cached_property
     def flags(self) -> dict[str, Markup]:
         """Each marketplace's flag picture."""
-        return {code: escape(static_url(f"img/flags/{code.lower()}.svg")) for code in MARKETPLACES}
+        key = request.script_root
+        flags = None if current_app.debug else _flags.get(key)
+        if flags is None:
+            flags = _flags[key] = {
+                code: escape(static_url(f"img/flags/{code.lower()}.svg")) for code in MARKETPLACES
+            }
+        return flags
 
     @cached_property
     def dashboard(self) -> IdUrl:
@@ -129,6 +135,8 @@ def page_url(endpoint: str) -> str:
 
 
 _page_urls: dict[tuple[str, str], str] = {}
+# Flag pictures' URLs by mount point (static_url caches them too; this skips four calls).
+_flags: dict[str, dict[str, Markup]] = {}
 
 
 def card_kit() -> CardKit:

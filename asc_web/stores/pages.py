@@ -19,6 +19,12 @@ from .forms import SettingsForm
 ORIGINS = ("home", "dashboard", "settings")
 # Built once: the card poll and every store page load their store with it.
 STORE_BY_ID = db.select(Store).where(Store.id == db.bindparam("store_id"))
+RECENT_ERRORS = (
+    db.select(CommunicationError)
+    .where(CommunicationError.store_id == db.bindparam("store_id"))
+    .order_by(CommunicationError.created_at.desc(), CommunicationError.id.desc())
+    .limit(db.bindparam("limit"))
+)
 GONE = "This store no longer exists: it may have been deleted in another tab or by a colleague."
 
 
@@ -96,14 +102,7 @@ def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200,
 
 def recent_errors(store_id: int, limit: int = 3) -> list[CommunicationError]:
     """The store's last few Amazon errors, newest first, for the connection panel."""
-    return list(
-        db.session.scalars(
-            db.select(CommunicationError)
-            .where(CommunicationError.store_id == store_id)
-            .order_by(CommunicationError.created_at.desc(), CommunicationError.id.desc())
-            .limit(limit)
-        )
-    )
+    return list(db.session.scalars(RECENT_ERRORS, {"store_id": store_id, "limit": limit}))
 
 
 def settings_page(store: Store, form: SettingsForm | None = None, status: int = 200, **_extra):

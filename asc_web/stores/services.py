@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
@@ -169,12 +169,15 @@ def delete_store(store: Store, user: User | None) -> None:
     log.info("Store %s deleted by user %s", store.id, user.id if user else None)
 
 
+# The dashboard runs this on every view: built once (store id and limit are parameters).
+_ACTIVITY = (
+    select(StoreActivity)
+    .where(StoreActivity.store_id == bindparam("store_id"))
+    .order_by(StoreActivity.created_at.desc(), StoreActivity.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 def activity(store_id: int, limit: int = 50) -> list[StoreActivity]:
     """The store's latest activity, newest first."""
-    query = (
-        select(StoreActivity)
-        .where(StoreActivity.store_id == store_id)
-        .order_by(StoreActivity.created_at.desc(), StoreActivity.id.desc())
-        .limit(limit)
-    )
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(_ACTIVITY, {"store_id": store_id, "limit": limit}))
