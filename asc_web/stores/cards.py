@@ -8,9 +8,9 @@ endpoint and request, and each card fills its store id in.
 
 from __future__ import annotations
 
-from functools import cached_property
+import time
 
-from flask import current_app, g, request, url_for
+from flask import current_app, g, request, session, url_for
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -63,6 +63,49 @@ class CardLinks:
         self.cancel = kit.connect_cancel(store_id)
 
 
+class _once:  # noqa: N801 - used as a decorator, like functools.cached_property
+    """A lazily computed attribute; unlike ``functools.cached_property`` (Python 3.11) it
+    takes no lock, which every request's threads would otherwise contend for."""
+
+    def __init__(self, compute):
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __get__(self, obj, owner=None):
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.compute(obj)
+        return value
+
+
+# Signed CSRF tokens by app and session token, reused for a minute: signing one costs
+# about as much as the rest of a card poll's template. A token stays valid for
+# WTF_CSRF_TIME_LIMIT after it was signed, so a reused one expires at most a minute early.
+CSRF_REUSE_SECONDS = 60
+_signed_tokens: dict[tuple[int, str], tuple[float, str]] = {}
+
+
+def csrf_token() -> str:
+    """``flask_wtf.csrf.generate_csrf()``, reusing this session's recent signed token."""
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    if field in g:
+        return g.get(field)
+    now = time.monotonic()
+    raw = session.get(field)
+    hit = _signed_tokens.get((id(current_app._get_current_object()), raw)) if raw else None
+    if hit is not None and now - hit[0] < CSRF_REUSE_SECONDS:
+        setattr(g, field, hit[1])
+        return hit[1]
+    token = generate_csrf()
+    if len(_signed_tokens) > 1000:
+        for key, (signed_at, _token) in list(_signed_tokens.items()):
+            if now - signed_at >= CSRF_REUSE_SECONDS:
+                _signed_tokens.pop(key, None)
+    _signed_tokens[(id(current_app._get_current_object()), session[field])] = (now, token)
+    return token
+
+
 class CardKit:
     """Per-request values for store cards; each is computed on first use only."""
 
@@ -70,17 +113,17 @@ class CardKit:
         """The URLs one card links to."""
         return CardLinks(self, store_id, active)
 
-    @cached_property
+    @_once
     def can_manage(self) -> bool:
         """Whether the viewer may act on stores (admins and managers)."""
         return bool(current_user.can_manage)
 
-    @cached_property
+    @_once
     def csrf(self) -> Markup:
         """The CSRF token for the cards' button-only forms (escaped once)."""
-        return escape(generate_csrf())
+        return escape(csrf_token())
 
-    @cached_property
+    @_once
     def flags(self) -> dict[str, Markup]:
         """Each marketplace's flag picture."""
         key = request.script_root
@@ -91,31 +134,31 @@ class CardKit:
             }
         return flags
 
-    @cached_property
+    @_once
     def dashboard(self) -> IdUrl:
         return IdUrl("stores.dashboard")
 
-    @cached_property
+    @_once
     def activate(self) -> IdUrl:
         return IdUrl("stores.activate")
 
-    @cached_property
+    @_once
     def deactivate(self) -> IdUrl:
         return IdUrl("stores.deactivate")
 
-    @cached_property
+    @_once
     def settings(self) -> IdUrl:
         return IdUrl("stores.settings")
 
-    @cached_property
+    @_once
     def delete(self) -> IdUrl:
         return IdUrl("stores.delete", **{"from": "home"})
 
-    @cached_property
+    @_once
     def connect_start(self) -> IdUrl:
         return IdUrl("connect.start")
 
-    @cached_property
+    @_once
     def connect_cancel(self) -> IdUrl:
         return IdUrl("connect.cancel")
 
