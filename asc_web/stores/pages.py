@@ -5,14 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import clock, htmx
 from ..extensions import db
 from ..models import CommunicationError, Store
-from ..models.status import store_status
+from ..models.status import Status, store_status
 from . import bp, links, listing, services
+from .cards import card_kit
 from .forms import SettingsForm
 
 # Pages an action can be started from; the answer goes back there.
@@ -67,11 +78,25 @@ def gone(_error):
     return "", 404
 
 
-def card(store: Store, **extra):
-    """The store card fragment (``extra``: more template context, such as ``offers``)."""
-    return render_template(
-        "stores/_card.html", store=store, status=store_status(store, clock.utcnow()), **extra
-    )
+def card(store: Store, offers=None, **_extra) -> str:
+    """The store card fragment (``offers``: marketplaces to offer after a connect).
+
+    What ``stores/_card.html`` renders, without its template context: the macro is called
+    directly (the card poll runs this every two seconds per waiting tab).
+    """
+    return str(_card_macro()(store, store_status(store, clock.utcnow()), card_kit(), offers))
+
+
+def cards(cards: list[tuple[Store, Status]]) -> Markup:
+    """The home page's cards: the macro called from here saves Jinja a call per card."""
+    macro, kit = _card_macro(), card_kit()
+    # The macro's output is escaped HTML already.
+    return Markup("".join([macro(store, status, kit) for store, status in cards]))  # noqa: S704
+
+
+def _card_macro():
+    """The ``store_card`` macro (its template module is built once and cached by Jinja)."""
+    return current_app.jinja_env.get_template("stores/_card_macro.html").module.store_card
 
 
 def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200, **extra):

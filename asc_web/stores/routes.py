@@ -24,6 +24,7 @@ def home():
     checklist = tasks.checklist() if not page.total and current_user.can_manage else None
     context = {
         "page": page,
+        "cards": pages.cards(page.cards),
         "checklist": checklist,
         "countries": listing.COUNTRIES,
         "status_filters": listing.STATUS_FILTERS.items(),
