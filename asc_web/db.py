@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
+
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -25,7 +28,7 @@ def configure_engine(engine: Engine) -> None:
         # Deleted rows (a disconnected store's tokens) are overwritten, not left in free pages.
         cursor.execute("PRAGMA secure_delete = ON")
         if not _is_memory(engine):
-            cursor.execute("PRAGMA journal_mode = WAL")
+            enable_wal(cursor)
             cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.close()
 
@@ -35,6 +38,24 @@ def configure_engine(engine: Engine) -> None:
         # process's writer in WAL mode ("database is locked"). Requests that may
         # write take the write lock up front, so SQLite's busy timeout applies.
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def enable_wal(cursor, attempts: int = 50) -> None:
+    """Put the database in WAL mode unless it already is.
+
+    Switching the mode needs an exclusive lock and SQLite answers "database is locked" at
+    once, without waiting for the busy timeout, while another process opens the same file
+    (two servers or workers starting together): ask first, and retry briefly.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(0.1)
 
 
 def _may_write() -> bool:

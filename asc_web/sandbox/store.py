@@ -78,12 +78,26 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     conn.execute("COMMIT")
 
 
+def _enable_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
+    """WAL mode unless already on; switching answers "locked" at once while another process
+    opens the file (no busy timeout applies), so ask first and retry briefly."""
+    for attempt in range(1, attempts + 1):
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts:
+                raise
+            time.sleep(0.1)
+
+
 def init_db(path: str) -> None:
     """Create the file, schema and seeded world unless present (safe across processes)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = connect(path)
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(conn)
         conn.executescript(SCHEMA)
         with transaction(conn):
             if meta(conn, "seeded") is None:
