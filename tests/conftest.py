@@ -20,6 +20,19 @@ from asc_web.models import DEFAULT_ATTRIBUTES
 PG_URL = os.environ.get("ASC_TEST_DATABASE_URL")
 PASSWORD = "correct horse battery"
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
+# Run a test outside tests/integration (which runs on both already) on SQLite and, with
+# ASC_TEST_DATABASE_URL, on PostgreSQL.
+BOTH_DATABASES = pytest.mark.parametrize(
+    "database_url",
+    [
+        "sqlite",
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(not PG_URL, reason="PostgreSQL needs ASC_TEST_DATABASE_URL"),
+        ),
+    ],
+    indirect=True,
+)
 
 
 def _migrate(url: str, instance: Path) -> None:

@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 from asc_web import clock
 from asc_web.amazon.marketplaces import MARKETPLACES
 from asc_web.extensions import db
-from asc_web.models import ProductAttribute, Store, Website
+from asc_web.models import Store
 from tests.conftest import PASSWORD
 from tests.e2e.test_stores import fill_store_form
 from tests.support.browser import screenshot
+from tests.support.data import insert_store
 
 pytestmark = pytest.mark.browser
 
@@ -24,20 +25,7 @@ def _prepare(live_server, name: str | None = None, country: str = "US") -> int |
     with live_server.app.app_context():
         services.create_user("owner@example.com", PASSWORD, "admin")
         db.session.commit()
-        if name is None:
-            return None
-        store = Store(
-            name=name,
-            name_key=name.casefold(),
-            email="shop@example.com",
-            marketplace_code=country,
-            website_id=db.session.scalar(db.select(Website.id)),
-            product_id_type="ASIN",
-            attribute_id=db.session.scalar(db.select(ProductAttribute.id)),
-        )
-        db.session.add(store)
-        db.session.commit()
-        return store.id
+    return None if name is None else insert_store(live_server.app, name, country)
 
 
 def _sign_in(page, live_server):
@@ -67,6 +55,17 @@ def _seller_central(tab, email: str):
     tab.get_by_role("button", name="Continue").click()
 
 
+def _in_new_tab(page, card, button: str, email: str, while_awaiting=None):
+    """Click ``button`` on the card, go through Seller Central in the tab it opens, and
+    wait for that tab to close itself; ``while_awaiting`` runs before signing in."""
+    with page.expect_popup() as popup:
+        card.get_by_role("button", name=button).click()
+    if while_awaiting is not None:
+        while_awaiting()
+    _seller_central(popup.value, email)
+    popup.value.wait_for_event("close")
+
+
 @pytest.mark.parametrize(
     ("name", "country", "email", "seller"),
     [
@@ -87,13 +86,12 @@ def test_connect_store_in_a_new_tab_turns_the_card_active_without_reload(
     page.evaluate("window.__noReload = true")
     card = page.locator(".store-card", has_text=name)
     expect(card).to_contain_text("Not connected")
-    with page.expect_popup() as popup:
-        card.get_by_role("button", name="Connect store").click()
-    tab = popup.value
-    expect(card).to_contain_text("Awaiting authorization")
-    screenshot(page, f"connect-{country.lower()}-1-awaiting")
-    _seller_central(tab, email)
-    tab.wait_for_event("close")
+
+    def while_awaiting():
+        expect(card).to_contain_text("Awaiting authorization")
+        screenshot(page, f"connect-{country.lower()}-1-awaiting")
+
+    _in_new_tab(page, card, "Connect store", email, while_awaiting)
     expect(card).to_contain_text("Active", timeout=10_000)
     expect(card).to_contain_text(seller)
     expect(card).to_contain_text("Authorized until")
@@ -131,11 +129,7 @@ def test_a_refused_connection_is_explained_on_the_card(live_server, page):
     store_id = _prepare(live_server, "Amazon Store Mexico", "MX")
     _sign_in(page, live_server)
     card = page.locator(f"#store-{store_id}")
-    with page.expect_popup() as popup:
-        card.get_by_role("button", name="Connect store").click()
-    tab = popup.value
-    _seller_central(tab, "us.only@example.com")
-    tab.wait_for_event("close")
+    _in_new_tab(page, card, "Connect store", "us.only@example.com")
     expect(page.locator("#flash-messages")).to_contain_text("does not sell in Mexico")
     expect(card).to_contain_text("Not connected")
 
@@ -144,10 +138,7 @@ def test_renewal_due_card_renews_in_a_new_tab_without_reload(live_server, page):
     store_id = _prepare(live_server, "Amazon Store UK", "UK")
     _sign_in(page, live_server)
     card = page.locator(f"#store-{store_id}")
-    with page.expect_popup() as popup:
-        card.get_by_role("button", name="Connect store").click()
-    _seller_central(popup.value, "uk.primary@example.com")
-    popup.value.wait_for_event("close")
+    _in_new_tab(page, card, "Connect store", "uk.primary@example.com")
     expect(card).to_contain_text("Active")
 
     with live_server.app.app_context():  # eleven months later
@@ -164,11 +155,13 @@ def test_renewal_due_card_renews_in_a_new_tab_without_reload(live_server, page):
     screenshot(page, "renew-1-due")
 
     page.evaluate("window.__noReload = true")
-    with page.expect_popup() as popup:
-        card.get_by_role("button", name="Renew authorization").click()
-    expect(card).to_contain_text("Awaiting authorization")
-    _seller_central(popup.value, "uk.primary@example.com")
-    popup.value.wait_for_event("close")
+    _in_new_tab(
+        page,
+        card,
+        "Renew authorization",
+        "uk.primary@example.com",
+        lambda: expect(card).to_contain_text("Awaiting authorization"),
+    )
     new_until = (clock.utcnow() + timedelta(days=365)).strftime("%b %-d, %Y")
     expect(card).to_contain_text("Active", timeout=10_000)
     expect(card).to_contain_text(new_until)
@@ -183,10 +176,7 @@ def test_dashboard_panel_checks_the_connection_in_place(live_server, page):
     store_id = _prepare(live_server, "Amazon Store UK", "UK")
     _sign_in(page, live_server)
     card = page.locator(f"#store-{store_id}")
-    with page.expect_popup() as popup:
-        card.get_by_role("button", name="Connect store").click()
-    _seller_central(popup.value, "uk.primary@example.com")
-    popup.value.wait_for_event("close")
+    _in_new_tab(page, card, "Connect store", "uk.primary@example.com")
     expect(card).to_contain_text("Active")
 
     card.get_by_role("link", name="View Store").click()

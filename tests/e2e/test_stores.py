@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from asc_web.amazon.marketplaces import MARKETPLACES
 from tests.conftest import PASSWORD
 from tests.support.browser import screenshot
+from tests.support.data import insert_store
 
 pytestmark = pytest.mark.browser
 COUNTRIES = [m.country for m in MARKETPLACES.values()]
@@ -108,21 +109,4 @@ def test_merchant_adds_a_first_and_a_second_store(live_server, page, country):
 
 def add_store(live_server, name, country="US", active=True):
     """Insert a store directly (the form is covered above); return its id."""
-    from asc_web.extensions import db
-    from asc_web.models import ProductAttribute, Store, Website
-    from asc_web.stores import names
-
-    with live_server.app.app_context():
-        store = Store(
-            name=name,
-            name_key=names.fold(name),
-            email="merchant@example.com",
-            marketplace_code=country,
-            website_id=db.session.scalar(db.select(Website.id)),
-            product_id_type="ASIN",
-            attribute_id=db.session.scalar(db.select(ProductAttribute.id)),
-            active=active,
-        )
-        db.session.add(store)
-        db.session.commit()
-        return store.id
+    return insert_store(live_server.app, name, country, email="merchant@example.com", active=active)

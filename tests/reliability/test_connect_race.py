@@ -5,29 +5,18 @@ from __future__ import annotations
 import contextlib
 import threading
 
-import pytest
 import requests
 
 from asc_web.connect import services
 from asc_web.extensions import db
 from asc_web.models import Connection
-from tests.conftest import PG_URL
+from tests.conftest import BOTH_DATABASES
 from tests.support import amazon
 
 TAKEN = "is already connected to the store"
 
 
-@pytest.mark.parametrize(
-    "database_url",
-    [
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not PG_URL, reason="PostgreSQL needs ASC_TEST_DATABASE_URL"),
-        ),
-    ],
-    indirect=True,
-)
+@BOTH_DATABASES
 def test_one_store_wins_and_the_other_is_told_why(
     live, merchant, add_store, hooks, monkeypatch, database_url
 ):

@@ -7,8 +7,8 @@ import os
 import pytest
 
 from asc_web.extensions import db
-from asc_web.models import ProductAttribute, Store, User, Website
-from tests.conftest import PG_URL, csrf_from
+from asc_web.models import User
+from tests.conftest import BOTH_DATABASES, PG_URL, csrf_from  # noqa: F401 - re-exported
 from tests.integration.connect.conftest import (  # noqa: F401  (fixtures used by tests here)
     add_store,
     connected_store,
@@ -17,39 +17,14 @@ from tests.integration.connect.conftest import (  # noqa: F401  (fixtures used b
     merchant,
     move_clock,
 )
+from tests.support.data import insert_store
 
 REDIS_URL = os.environ.get("ASC_TEST_REDIS_URL")
-# Where the issue asks for "the same behaviour on SQLite and PostgreSQL".
-BOTH_DATABASES = pytest.mark.parametrize(
-    "database_url",
-    [
-        "sqlite",
-        pytest.param(
-            "postgresql",
-            marks=pytest.mark.skipif(not PG_URL, reason="PostgreSQL needs ASC_TEST_DATABASE_URL"),
-        ),
-    ],
-    indirect=True,
-)
 
 
 def new_store(app, name: str = "Amazon Store USA", country: str = "US") -> int:
     """Insert a store directly; return its id."""
-    with app.app_context():
-        store = Store(
-            name=name,
-            name_key=name.casefold(),
-            email="shop@example.com",
-            marketplace_code=country,
-            website_id=db.session.scalar(db.select(Website.id).order_by(Website.id)),
-            product_id_type="ASIN",
-            attribute_id=db.session.scalar(
-                db.select(ProductAttribute.id).order_by(ProductAttribute.id)
-            ),
-        )
-        db.session.add(store)
-        db.session.commit()
-        return store.id
+    return insert_store(app, name, country)
 
 
 def plant_session(app, client, email: str) -> None:

@@ -16,18 +16,9 @@ from asc_web.extensions import db
 from asc_web.models import Connection
 from tests.conftest import PASSWORD
 from tests.support import amazon
+from tests.support.config import PRODUCTION
 
 from .conftest import new_store
-
-PRODUCTION = {
-    "AMAZON_MODE": "production",
-    "SPAPI_APP_ID": "amzn1.sp.solution.real",
-    "LWA_CLIENT_ID": "amzn1.application-oa2-client.real",
-    "LWA_CLIENT_SECRET": "real-secret",
-    "REDIRECT_URI": "https://asc.example.com/amazon/callback",
-    "SECRET_KEY": "s" * 48,
-    "TOKEN_KEYS": Fernet.generate_key().decode(),
-}
 
 
 def _connection(app, store_id: int, vault: TokenVault, refresh="Atzr|r", access="Atza|a") -> int:

@@ -5,23 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from cryptography.fernet import Fernet
 
 from asc_web import clock
 from asc_web.extensions import db
 from asc_web.models import User
 from tests.conftest import PASSWORD, csrf_from
+from tests.support.config import PRODUCTION
 
 EXPIRED = "Your session expired. Sign in again."
-PRODUCTION = {
-    "AMAZON_MODE": "production",
-    "SPAPI_APP_ID": "amzn1.sp.solution.real",
-    "LWA_CLIENT_ID": "amzn1.application-oa2-client.real",
-    "LWA_CLIENT_SECRET": "real-secret",
-    "REDIRECT_URI": "https://asc.example.com/amazon/callback",
-    "SECRET_KEY": "s" * 48,
-    "TOKEN_KEYS": Fernet.generate_key().decode(),
-}
 
 
 @pytest.fixture

@@ -10,16 +10,7 @@ from asc_web.amazon.endpoints import Endpoints
 from asc_web.amazon.errors import AmazonError, merchant_message
 from asc_web.amazon.marketplaces import MARKETPLACES
 from asc_web.crypto import TokenVault
-
-PRODUCTION = {
-    "AMAZON_MODE": "production",
-    "SPAPI_APP_ID": "amzn1.sp.solution.real",
-    "LWA_CLIENT_ID": "amzn1.application-oa2-client.real",
-    "LWA_CLIENT_SECRET": "real-secret",
-    "REDIRECT_URI": "https://asc.example.com/amazon/callback",
-    "SECRET_KEY": "k" * 40,
-    "TOKEN_KEYS": Fernet.generate_key().decode(),
-}
+from tests.support.config import PRODUCTION
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import requests
 
 from asc_web import clock
 from asc_web.extensions import db
-from asc_web.models import ProductAttribute, Store, Website
 from tests.conftest import PASSWORD, _base_config
+from tests.support.data import insert_store
 from tests.support.live import LiveServer
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
@@ -103,21 +103,7 @@ def add_store(live):
     """Insert a store for a marketplace; return its id."""
 
     def add(name: str = "Amazon Store USA", country: str = "US") -> int:
-        with live.app.app_context():
-            store = Store(
-                name=name,
-                name_key=name.casefold(),
-                email="shop@example.com",
-                marketplace_code=country,
-                website_id=db.session.scalar(db.select(Website.id)),
-                product_id_type="ASIN",
-                attribute_id=db.session.scalar(
-                    db.select(ProductAttribute.id).where(ProductAttribute.code == "asin")
-                ),
-            )
-            db.session.add(store)
-            db.session.commit()
-            return store.id
+        return insert_store(live.app, name, country, attribute="asin")
 
     return add
 

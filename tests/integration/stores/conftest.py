@@ -10,8 +10,8 @@ from sqlalchemy import func, insert, select
 from asc_web import clock
 from asc_web.extensions import db
 from asc_web.models import ProductAttribute, Store, StoreActivity, Website
-from asc_web.stores import names
 from tests.conftest import csrf_from
+from tests.support.data import insert_store
 
 
 def attribute_id(app, code: str = "asin") -> int:
@@ -35,21 +35,10 @@ class Stores:
 
     def make(self, name="Amazon Store USA", country="US", active=True, **extra) -> int:
         """Insert one store directly; return its id."""
-        with self.app.app_context():
-            store = Store(
-                name=name,
-                name_key=names.fold(name),
-                email="merchant@example.com",
-                marketplace_code=country,
-                website_id=website_id(self.app),
-                product_id_type="ASIN",
-                attribute_id=attribute_id(self.app),
-                active=active,
-                **extra,
-            )
-            db.session.add(store)
-            db.session.commit()
-            return store.id
+        return insert_store(
+            self.app, name, country, email="merchant@example.com", attribute="asin",
+            active=active, **extra,
+        )  # fmt: skip
 
     def make_many(self, count: int) -> None:
         """Insert ``count`` stores in one statement."""

@@ -1,0 +1,40 @@
+"""Test data made directly in the database (the forms that make it are tested elsewhere)."""
+
+from __future__ import annotations
+
+from asc_web.extensions import db
+from asc_web.models import ProductAttribute, Store, Website
+from asc_web.stores import names
+
+
+def insert_store(
+    app,
+    name: str = "Amazon Store USA",
+    country: str = "US",
+    *,
+    email: str = "shop@example.com",
+    attribute: str | None = None,
+    **extra,
+) -> int:
+    """Insert a store on the Main Website; return its id.
+
+    ``attribute`` is a product attribute code (the first seeded one when omitted);
+    ``extra`` sets more ``Store`` columns (``active=False``, dates, …).
+    """
+    with app.app_context():
+        attributes = db.select(ProductAttribute.id).order_by(ProductAttribute.id)
+        if attribute is not None:
+            attributes = attributes.where(ProductAttribute.code == attribute)
+        store = Store(
+            name=name,
+            name_key=names.fold(name),
+            email=email,
+            marketplace_code=country,
+            website_id=db.session.scalar(db.select(Website.id).order_by(Website.id)),
+            product_id_type="ASIN",
+            attribute_id=db.session.scalar(attributes.limit(1)),
+            **extra,
+        )
+        db.session.add(store)
+        db.session.commit()
+        return store.id
