@@ -71,6 +71,12 @@ def _mount_sandbox(app: Flask) -> None:
         return
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    # The console's clock follows the sandbox clock (asc_web/clock.py).
+    clock_file = app.config.get("CLOCK_OFFSET_FILE") or str(
+        Path(app.instance_path) / "sandbox_clock_offset"
+    )
+    app.config["CLOCK_OFFSET_FILE"] = clock_file
+    public = str(app.config["PUBLIC_URL"]).rstrip("/")
     sandbox_app = sandbox.create_app(
         {
             "SANDBOX_DB_PATH": app.config.get("SANDBOX_DB_PATH")
@@ -78,6 +84,8 @@ def _mount_sandbox(app: Flask) -> None:
             "SANDBOX_HOOKS_ENABLED": True,
             # Loopback redirect URIs are registered already; a public one must be added.
             "SANDBOX_REDIRECT_URIS": (app.config["REDIRECT_URI"],),
+            "SANDBOX_LOGIN_URI": f"{public}/amazon/login",
+            "SANDBOX_CLOCK_FILE": clock_file,
             "SECRET_KEY": app.config["SECRET_KEY"] + ":sandbox",
         },
         url_prefix="",

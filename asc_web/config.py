@@ -94,6 +94,11 @@ def finish(config: dict, instance: Path) -> None:
         if missing:
             names = ", ".join("ASC_" + k for k in missing)
             raise ConfigError(f"Production mode needs these settings: {names}.")
+        if not str(config["REDIRECT_URI"]).startswith("https://"):
+            raise ConfigError(
+                "ASC_REDIRECT_URI must be an https:// address: Amazon accepts only HTTPS "
+                "redirect URIs in production."
+            )
         if len(str(config["SECRET_KEY"])) < MIN_SECRET_KEY_LENGTH:
             raise ConfigError(
                 f"ASC_SECRET_KEY is too short: production needs at least "

@@ -1,4 +1,4 @@
-"""Amazon tokens at rest: MultiFernet encryption bound to the store they belong to."""
+"""Amazon tokens at rest: MultiFernet encryption bound to the row they belong to."""
 
 from __future__ import annotations
 
@@ -18,17 +18,17 @@ class TokenVault:
     def __repr__(self) -> str:
         return "TokenVault(<keys hidden>)"
 
-    def encrypt(self, store_id: int, token: str) -> str:
-        """Ciphertext that only decrypts for ``store_id`` (a copy in another row fails)."""
-        return self._fernet.encrypt(f"{store_id}:{token}".encode()).decode()
+    def encrypt(self, owner: int | str, token: str) -> str:
+        """Ciphertext that only decrypts for ``owner`` (a copy in another row fails)."""
+        return self._fernet.encrypt(f"{owner}:{token}".encode()).decode()
 
-    def decrypt(self, store_id: int, ciphertext: str) -> str:
-        """The token, if ``ciphertext`` was made for ``store_id``; ``InvalidToken`` otherwise."""
+    def decrypt(self, owner: int | str, ciphertext: str) -> str:
+        """The token, if ``ciphertext`` was made for ``owner``; ``InvalidToken`` otherwise."""
         plain = self._fernet.decrypt(ciphertext.encode()).decode()
-        owner, _, token = plain.partition(":")
-        if owner != str(store_id):
-            raise InvalidToken("ciphertext belongs to another store")
-        return token
+        prefix = f"{owner}:"
+        if not plain.startswith(prefix):
+            raise InvalidToken("ciphertext belongs to another row")
+        return plain[len(prefix) :]
 
     def rotate(self, ciphertext: str) -> str:
         """Re-encrypt with the first key (key rotation)."""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import bindparam, func, insert, select, update
 
 from .databases import migrate
 from .settings import Settings
@@ -138,11 +138,12 @@ def _insert_stores(size: int, admin_id: int, now: datetime) -> dict[str, int]:
 
 
 def _insert_facts(size: int, ids: dict[str, int], user_id: int, now, settings) -> None:
-    """Add connections (encrypted fake tokens) and open attempts according to ``kind``."""
+    """Add authorizations (encrypted fake tokens, one per connected store) and open attempts
+    according to ``kind``."""
     from asc_web.amazon.marketplaces import MARKETPLACES
     from asc_web.crypto import TokenVault
     from asc_web.extensions import db
-    from asc_web.models import AuthorizationAttempt, Connection
+    from asc_web.models import Authorization, AuthorizationAttempt, Store
 
     vault = TokenVault(settings.token_keys)
     connections, attempts = [], []
@@ -161,18 +162,28 @@ def _insert_facts(size: int, ids: dict[str, int], user_id: int, now, settings) -
                "revoked": 100}[status]  # fmt: skip
         authorized = now - timedelta(days=age)
         connections.append({
-            "store_id": store_id, "selling_partner_id": f"BENCH{i:09d}",
-            "marketplace_id": market.marketplace_id, "region": market.region,
-            "marketplace_name": market.country, "amazon_store_name": f"Seller {i}",
-            "refresh_token_encrypted": vault.encrypt(store_id, f"Atzr|bench-{i}"),
+            "id": store_id, "selling_partner_id": f"BENCH{i:09d}", "region": market.region,
+            "amazon_store_name": f"Seller {i}",
+            "participations": [{"id": market.marketplace_id, "name": market.country,
+                                "participating": True, "suspended": False}],
+            "refresh_token_encrypted": vault.encrypt(f"authorization-{store_id}",
+                                                     f"Atzr|bench-{i}"),
             "authorized_at": authorized, "expires_at": authorized + timedelta(days=365),
             "revoked_at": now - timedelta(days=20) if status == "revoked" else None,
             "last_checked_at": now - timedelta(days=1), "last_check_ok": status != "revoked",
             "created_at": authorized, "updated_at": authorized,
         })  # fmt: skip
-    for rows, model in ((connections, Connection), (attempts, AuthorizationAttempt)):
+    for rows, model in ((connections, Authorization), (attempts, AuthorizationAttempt)):
         for start in range(0, len(rows), 2000):
             db.session.execute(insert(model), rows[start : start + 2000])
+    links = [{"sid": row["id"], "aid": row["id"]} for row in connections]
+    link = (
+        update(Store.__table__)
+        .where(Store.__table__.c.id == bindparam("sid"))
+        .values(authorization_id=bindparam("aid"))
+    )
+    for start in range(0, len(links), 2000):
+        db.session.connection().execute(link, links[start : start + 2000])
 
 
 def _status_counts(now: datetime) -> dict[str, int]:

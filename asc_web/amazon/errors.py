@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-TRANSIENT_CODES = {"server_error", "temporarily_unavailable", "timeout", "connection", "throttled"}
+TRANSIENT_CODES = {
+    "server_error",
+    "temporarily_unavailable",
+    "timeout",
+    "connection",
+    "throttled",
+    "QuotaExceeded",
+}
 CONFIGURATION_CODES = {
     "invalid_client",
     "unauthorized_client",
@@ -15,12 +22,21 @@ CONFIGURATION_CODES = {
 class AmazonError(Exception):
     """A call to Amazon failed: ``code`` is Amazon's error code (or our own for transport)."""
 
-    def __init__(self, operation: str, code: str, description: str = "", status: int | None = None):
+    def __init__(
+        self,
+        operation: str,
+        code: str,
+        description: str = "",
+        status: int | None = None,
+        rate_limit: float | None = None,
+    ):
         super().__init__(f"{operation}: {code} {description}".strip())
         self.operation = operation
         self.code = code
         self.description = description
         self.status = status
+        # Amazon's x-amzn-RateLimit-Limit (requests per second) when it sent one.
+        self.rate_limit = rate_limit
 
     @property
     def transient(self) -> bool:
@@ -56,6 +72,11 @@ def merchant_message(error: AmazonError) -> str:
         return (
             "ASC Web's connection to Amazon is not configured correctly. "
             "Contact your administrator; the details are in the Communication Errors Log."
+        )
+    if error.status == 429 or error.code in ("throttled", "QuotaExceeded"):
+        return (
+            "Amazon asked ASC Web to slow down: too many requests for this seller just now. "
+            "Nothing was changed; try again in a minute."
         )
     if error.code == "timeout":
         return "Amazon did not answer in time. Nothing was changed; try again in a few minutes."

@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from functools import cache
+from importlib import metadata
 
 import requests
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
 from .errors import AmazonError
+
+
+@cache
+def user_agent() -> str:
+    """``ASC-Web/<version> (Language=Python/<major.minor>)``, sent with every Amazon call."""
+    try:
+        version = metadata.version("asc-web")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a bare checkout
+        version = "0"
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return f"ASC-Web/{version} (Language=Python/{python})"
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ import requests
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
 
 from .errors import AmazonError
-from .http import Timeouts, call_with_one_retry
+from .http import Timeouts, call_with_one_retry, user_agent
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +39,14 @@ class Tokens:
         return f"Tokens(expires_in={self.expires_in})"
 
 
-def exchange_code(client: LwaClient, code: str, redirect_uri: str) -> Tokens:
-    """Exchange ``spapi_oauth_code`` for tokens (``grant_type=authorization_code``)."""
-    return _fetch(client, "token_exchange", grant_type="authorization_code",
-                  code=code, redirect_uri=redirect_uri)  # fmt: skip
+def exchange_code(client: LwaClient, code: str, redirect_uri: str | None) -> Tokens:
+    """Exchange ``spapi_oauth_code`` for tokens (``grant_type=authorization_code``).
+
+    ``redirect_uri`` is listed by Amazon's reference but omitted from its example: sent
+    when given.
+    """
+    extra = {"redirect_uri": redirect_uri} if redirect_uri else {}
+    return _fetch(client, "token_exchange", grant_type="authorization_code", code=code, **extra)
 
 
 def refresh(client: LwaClient, refresh_token: str) -> Tokens:
@@ -74,6 +78,7 @@ def _fetch(client: LwaClient, operation: str, **params) -> Tokens:
             client.client_secret,
             token_endpoint_auth_method="client_secret_post",  # noqa: S106 - a method name
         ) as session:
+            session.headers["User-Agent"] = user_agent()
             session.register_compliance_hook("access_token_response", remember)
             return session.fetch_token(
                 client.token_url, timeout=client.timeouts.as_tuple(), **params

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import requests
 
 from .errors import AmazonError
-from .http import Timeouts, call_with_one_retry
+from .http import Timeouts, call_with_one_retry, user_agent
 
 PATH = "/sellers/v1/marketplaceParticipations"
 DEFAULT_TIMEOUTS = Timeouts()
@@ -33,7 +33,11 @@ def marketplace_participations(
     def send():
         return requests.get(
             base_url.rstrip("/") + PATH,
-            headers={"x-amz-access-token": access_token, "accept": "application/json"},
+            headers={
+                "x-amz-access-token": access_token,
+                "accept": "application/json",
+                "user-agent": user_agent(),
+            },
             timeout=timeouts.as_tuple(),
         )
 
@@ -72,4 +76,13 @@ def _error(response) -> AmazonError:
         pass
     if response.status_code == 429 and code.startswith("http_"):
         code = "throttled"
-    return AmazonError("sellers", code, message, response.status_code)
+    return AmazonError("sellers", code, message, response.status_code, _rate(response))
+
+
+def _rate(response) -> float | None:
+    """Amazon's ``x-amzn-RateLimit-Limit`` header as a number, if it sent a usable one."""
+    try:
+        rate = float(response.headers.get("x-amzn-RateLimit-Limit", ""))
+    except ValueError:
+        return None
+    return rate if 0 < rate < 1e6 else None

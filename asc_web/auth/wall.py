@@ -20,6 +20,9 @@ PUBLIC_ENDPOINTS = {
     "health.healthz",
     "static",
     "connect.callback",
+    # Seller Central's Login URI: it checks Amazon's request, then asks anonymous people
+    # to sign in with its own words.
+    "connect.amazon_login",
 }
 
 

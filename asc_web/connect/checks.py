@@ -1,4 +1,4 @@
-"""Checking connections: refresh the access token, ask the Sellers API, record the result."""
+"""Checking authorizations: one token refresh and one Sellers call each, results per store."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from .. import clock
 from ..amazon import lwa, sellers
 from ..amazon.errors import AmazonError, merchant_message
 from ..extensions import db
-from ..models import Connection, StoreActivity
-from . import services, settings
+from ..models import Authorization, Store
+from ..stores.services import record_activity
+from . import authorizations, services, settings
 
 log = logging.getLogger(__name__)
 
@@ -26,11 +27,19 @@ ACCESS_TOKEN_MARGIN = timedelta(minutes=5)
 REVOKED_MESSAGE = (
     "Amazon reports that the authorization was revoked or has expired — reconnect the store."
 )
+NOT_PARTICIPATING = "The seller no longer participates in this marketplace on Amazon."
+UNREADABLE = "The stored token cannot be read with the current keys."
+THROTTLED = (
+    "Amazon asked ASC Web to slow down (too many requests for this seller). Nothing was "
+    "changed; the check runs again shortly."
+)
+# Amazon's documented rate for getMarketplaceParticipations, when it sends no header.
+DEFAULT_SELLERS_RATE = 0.016
 
 
 @dataclass(frozen=True)
 class CheckResult:
-    """How one check ended: ``ok``, ``revoked``, ``communication_error`` or ``error``."""
+    """How one store's check ended: ``ok``, ``revoked``, ``communication_error`` or ``error``."""
 
     store_id: int
     result: str
@@ -38,30 +47,46 @@ class CheckResult:
     retries: int = 0
 
 
-def access_token(conn: Connection, now: datetime) -> str:
-    """A valid access token: the cached one, or a fresh one from LWA (then cached)."""
+class Throttled(Exception):
+    """Amazon answered 429 for this authorization: try again after ``wait`` seconds."""
+
+    def __init__(self, wait: float):
+        super().__init__(f"throttled for {wait:.1f}s")
+        self.wait = wait
+
+
+def access_token(authorization: Authorization, now: datetime, fresh: bool = False) -> str:
+    """A valid access token: the cached one (unless ``fresh``), or a new one from LWA."""
     vault = settings.vault()
-    expires = conn.access_token_expires_at
-    if conn.access_token_encrypted and expires and expires - ACCESS_TOKEN_MARGIN > now:
+    owner = authorization.vault_owner
+    expires = authorization.access_token_expires_at
+    cached = authorization.access_token_encrypted
+    if not fresh and cached and expires and expires - ACCESS_TOKEN_MARGIN > now:
         try:
-            return vault.decrypt(conn.store_id, conn.access_token_encrypted)
+            return vault.decrypt(owner, cached)
         except InvalidToken:
-            log.warning("Cached access token of store %s unreadable; refreshing", conn.store_id)
-    refresh_token = vault.decrypt(conn.store_id, conn.refresh_token_encrypted)
+            log.warning("Cached access token of authorization %s unreadable; refreshing",
+                        authorization.id)  # fmt: skip
+    refresh_token = vault.decrypt(owner, authorization.refresh_token_encrypted or "")
     tokens = lwa.refresh(settings.lwa_client(), refresh_token)
-    conn.access_token_encrypted = vault.encrypt(conn.store_id, tokens.access_token)
-    conn.access_token_expires_at = now + timedelta(seconds=tokens.expires_in)
+    authorization.access_token_encrypted = vault.encrypt(owner, tokens.access_token)
+    authorization.access_token_expires_at = now + timedelta(seconds=tokens.expires_in)
     return tokens.access_token
 
 
 def with_retries(call, attempts: int | None = None):
-    """Run ``call()``; retry transient Amazon failures with exponential backoff and jitter."""
+    """Run ``call()``; retry transient Amazon failures with exponential backoff and jitter.
+
+    Throttling is not retried here: it raises ``Throttled`` with Amazon's own wait.
+    """
     attempts = attempts or int(current_app.config.get("CHECK_ATTEMPTS", 4))
     base = float(current_app.config.get("CHECK_BACKOFF_SECONDS", 0.5))
     for attempt in range(1, attempts + 1):
         try:
             return call(), attempt - 1
         except AmazonError as error:
+            if error.status == 429 or error.code in ("throttled", "QuotaExceeded"):
+                raise Throttled(_wait_for(error)) from error
             if not error.transient or attempt == attempts:
                 error.retries = attempt - 1
                 raise
@@ -70,96 +95,161 @@ def with_retries(call, attempts: int | None = None):
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def check(conn: Connection, user_id: int | None = None) -> CheckResult:
-    """Check one connection now and record the outcome on it; the caller commits."""
-    now = clock.utcnow()
-    retries = 0
+def _wait_for(error: AmazonError) -> float:
+    """Seconds until Amazon's bucket holds one more request: 1 / x-amzn-RateLimit-Limit."""
+    rate = error.rate_limit or DEFAULT_SELLERS_RATE
+    return 1.0 / rate if rate > 0 else 60.0
+
+
+def _participations(authorization: Authorization, now: datetime):
+    """The Sellers answer; a 403 on a cached access token is retried once with a fresh one."""
+    token, retries = with_retries(lambda: access_token(authorization, now))
+    url = settings.endpoints().spapi(authorization.region)
     try:
-        token, retries = with_retries(lambda: access_token(conn, now))
-        region_url = settings.endpoints().spapi(conn.region)
-        participations, more = with_retries(
-            lambda: sellers.marketplace_participations(region_url, token, settings.timeouts())
+        answer, more = with_retries(
+            lambda: sellers.marketplace_participations(url, token, settings.timeouts())
         )
-        retries += more
+        return answer, retries + more
     except AmazonError as error:
-        services.record_error(conn.store_id, error)
-        result = _failed(conn, error, now)
-        _log_activity(conn, user_id, result)
-        return result
-    except InvalidToken:
-        conn.last_checked_at, conn.last_check_ok = now, False
-        conn.last_check_message = "The stored token cannot be read with the current keys."
-        return CheckResult(conn.store_id, "error", conn.last_check_message, retries)
-    mine = next((p for p in participations if p.marketplace_id == conn.marketplace_id), None)
-    conn.last_checked_at = now
-    conn.last_check_ok = bool(mine and mine.is_participating)
-    conn.last_check_message = (
-        None
-        if conn.last_check_ok
-        else ("The seller no longer participates in this marketplace on Amazon.")
+        if error.code != "Unauthorized":
+            raise
+    # Amazon refused the cached token (expired early, or its clock is ahead): only a
+    # refusal of a fresh token means the authorization itself is gone.
+    token, more = with_retries(lambda: access_token(authorization, now, fresh=True))
+    answer, again = with_retries(
+        lambda: sellers.marketplace_participations(url, token, settings.timeouts())
     )
-    result = CheckResult(
-        conn.store_id, "ok" if conn.last_check_ok else "error",
-        conn.last_check_message or "", retries,
-    )  # fmt: skip
-    _log_activity(conn, user_id, result)
-    return result
+    return answer, retries + more + again
 
 
-def _failed(conn: Connection, error: AmazonError, now: datetime) -> CheckResult:
+def check(authorization: Authorization, user_id: int | None = None) -> list[CheckResult]:
+    """Check one authorization now and record the outcome for each of its stores.
+
+    Raises ``Throttled`` when Amazon asks to slow down (nothing recorded); the caller
+    commits.
+    """
+    now = clock.utcnow()
+    stores = authorizations.stores_of(authorization)
+    try:
+        participations, retries = _participations(authorization, now)
+    except AmazonError as error:
+        for store in stores:
+            services.record_error(store.id, error)
+        return _failed(authorization, stores, error, now, user_id)
+    except InvalidToken:
+        authorization.last_checked_at, authorization.last_check_ok = now, False
+        authorization.last_check_message = UNREADABLE
+        return [CheckResult(s.id, "error", UNREADABLE) for s in stores]
+    authorizations.record_participations(authorization, participations, now)
+    results = []
+    for store in stores:
+        mine = authorization.participation(store.marketplace.marketplace_id)
+        ok = mine is not None and mine.is_participating
+        result = CheckResult(store.id, "ok" if ok else "error", "" if ok else NOT_PARTICIPATING,
+                             retries)  # fmt: skip
+        _log_activity(store, user_id, result)
+        results.append(result)
+    if any(r.result != "ok" for r in results):
+        authorization.last_check_ok = len(stores) == 0 or any(r.result == "ok" for r in results)
+    return results
+
+
+def _failed(
+    authorization: Authorization,
+    stores: list[Store],
+    error: AmazonError,
+    now: datetime,
+    user_id: int | None,
+) -> list[CheckResult]:
     """Record a failed check: revocation changes the status, transient failures do not."""
     retries = getattr(error, "retries", 0)
-    conn.last_checked_at = now
-    conn.last_check_ok = False
+    authorization.last_checked_at = now
+    authorization.last_check_ok = False
     if error.authorization:
-        conn.revoked_at = now
-        conn.last_check_message = REVOKED_MESSAGE
-        conn.access_token_encrypted = None
-        return CheckResult(conn.store_id, "revoked", REVOKED_MESSAGE, retries)
-    conn.last_check_message = merchant_message(error)
-    kind = "communication_error" if error.transient else "error"
-    return CheckResult(conn.store_id, kind, conn.last_check_message, retries)
+        authorization.revoked_at = now
+        authorization.last_check_message = REVOKED_MESSAGE
+        authorization.access_token_encrypted = None
+        kind, message = "revoked", REVOKED_MESSAGE
+    else:
+        message = authorization.last_check_message = merchant_message(error)
+        kind = "communication_error" if error.transient else "error"
+    results = [CheckResult(store.id, kind, message, retries) for store in stores]
+    for store, result in zip(stores, results, strict=True):
+        _log_activity(store, user_id, result)
+    return results
 
 
-def _log_activity(conn: Connection, user_id: int | None, result: CheckResult) -> None:
+def _log_activity(store: Store, user_id: int | None, result: CheckResult) -> None:
     """Put the check on the store's activity list."""
     words = {
         "ok": "Connection checked: Amazon answered normally.",
         "revoked": "Connection check: " + REVOKED_MESSAGE,
     }
     detail = words.get(result.result) or f"Connection check failed: {result.message}"
-    db.session.add(
-        StoreActivity(store_id=conn.store_id, user_id=user_id, action="checked", detail=detail)
-    )
+    record_activity(store, user_id, "checked", detail)
 
 
-def claim(connection_id: int, lease: timedelta) -> bool:
-    """Take this run's lease on a connection; False if another run holds it."""
+def claim(authorization_id: int, lease: timedelta) -> bool:
+    """Take this run's lease on an authorization; False if another run holds it."""
     now = clock.utcnow()
     result = db.session.execute(
-        update(Connection)
+        update(Authorization)
         .where(
-            Connection.id == connection_id,
-            or_(Connection.check_claimed_until.is_(None), Connection.check_claimed_until < now),
+            Authorization.id == authorization_id,
+            or_(
+                Authorization.check_claimed_until.is_(None),
+                Authorization.check_claimed_until < now,
+            ),
         )
         .values(check_claimed_until=now + lease)
     )
     return result.rowcount == 1
 
 
-def check_all(lease: timedelta) -> list[CheckResult]:
-    """Check every connection not leased by another run; each claim commits on its own."""
-    ids = db.session.scalars(select(Connection.id).order_by(Connection.id)).all()
+def check_all(lease: timedelta, sleep=time.sleep) -> list[CheckResult]:
+    """Check every authorization not leased by another run; each claim commits on its own.
+
+    An authorization that Amazon throttles is checked again once Amazon's wait is over,
+    within the lease: the run finishes later rather than giving up.
+    """
+    ids = db.session.scalars(select(Authorization.id).order_by(Authorization.id)).all()
     db.session.commit()
-    results = []
-    for connection_id in ids:
-        if not claim(connection_id, lease):
-            db.session.rollback()
+    results: list[CheckResult] = []
+    deadline = time.monotonic() + lease.total_seconds()
+    pending = [(0.0, authorization_id) for authorization_id in ids]
+    claimed: set[int] = set()
+    while pending:
+        pending.sort()
+        ready_at, authorization_id = pending.pop(0)
+        if ready_at > time.monotonic():
+            sleep(ready_at - time.monotonic())
+        if authorization_id not in claimed:
+            if not claim(authorization_id, lease):
+                db.session.rollback()
+                continue
+            db.session.commit()  # the claim is visible to other servers before Amazon is called
+            claimed.add(authorization_id)
+        authorization = db.session.get(Authorization, authorization_id)
+        if authorization is None:
             continue
-        db.session.commit()  # the claim is visible to other servers before Amazon is called
-        conn = db.session.get(Connection, connection_id)
-        if conn is None:
-            continue
-        results.append(check(conn))
+        try:
+            results.extend(check(authorization))
+        except Throttled as throttled:
+            db.session.commit()  # keeps an access token refreshed before Amazon throttled
+            retry_at = time.monotonic() + throttled.wait
+            if retry_at < deadline:
+                log.info("Authorization %s throttled; checking again in %.0f s",
+                         authorization_id, throttled.wait)  # fmt: skip
+                pending.append((retry_at, authorization_id))
+                continue
+            results.extend(_throttled_results(authorization))
         db.session.commit()
     return results
+
+
+def _throttled_results(authorization: Authorization) -> list[CheckResult]:
+    """Amazon kept throttling until the lease ran out: say so, change nothing."""
+    return [
+        CheckResult(store.id, "communication_error", THROTTLED)
+        for store in authorizations.stores_of(authorization)
+    ]

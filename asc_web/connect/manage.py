@@ -1,160 +1,180 @@
-"""Disconnecting a store and adding the seller's other marketplaces from one authorization."""
+"""Disconnecting, and the seller's other marketplaces under one authorization."""
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
 
-from ..amazon import sellers
-from ..amazon.marketplaces import MARKETPLACES, Marketplace, by_marketplace_id
+from ..amazon.marketplaces import MARKETPLACES, Marketplace
 from ..extensions import db
-from ..models import Connection, Store, StoreActivity
+from ..models import Authorization, Participation, Store, User
+from ..models.status import Status, store_status
 from ..stores import names
-from . import checks, services, settings
+from ..stores import services as stores_services
+from . import authorizations, services
 
 log = logging.getLogger(__name__)
 
 
-def disconnect(store: Store, user_id: int, now: datetime) -> None:
-    """Forget the store's tokens (the row goes) and close any open attempt."""
+def disconnect(store: Store, user_id: int, now: datetime, whole: bool = False) -> list[Store]:
+    """This store leaves its authorization, or (``whole``) the authorization is forgotten.
+
+    Returns the stores that are no longer connected.
+    """
     services.cancel(store.id, now)
-    if store.connection is not None:
-        db.session.delete(store.connection)
-    db.session.add(
-        StoreActivity(
-            store_id=store.id,
-            user_id=user_id,
-            action="disconnected",
-            detail="Disconnected: ASC Web forgot the authorization tokens.",
-        )
-    )
-    log.info("Store %s disconnected by user %s", store.id, user_id)
+    authorization = store.authorization
+    if authorization is None:
+        return []
+    if whole:
+        stores = authorizations.forget(authorization, user_id)
+        log.info("Authorization %s disconnected by user %s", authorization.id, user_id)
+        return stores
+    authorizations.leave(store, user_id)
+    log.info("Store %s left authorization %s (user %s)", store.id, authorization.id, user_id)
+    return [store]
 
 
 @dataclass(frozen=True)
+class StoreLine:
+    """A store of the marketplace and its status."""
+
+    store: Store
+    status: Status
+
+
+@dataclass
 class Offer:
-    """Another marketplace the seller sells in, and whether a store can be added for it."""
+    """One marketplace of the seller in the region, and what exists for it in ASC Web."""
 
     marketplace: Marketplace
-    amazon_name: str
-    existing_store: str | None
+    participation: Participation
+    # The store of this marketplace that uses the authorization (at most one).
+    using: StoreLine | None = None
+    # Stores of this marketplace without an authorization: each can use this one.
+    unconnected: list[StoreLine] = field(default_factory=list)
+    # Stores of this marketplace that use another seller's authorization.
+    elsewhere: list[StoreLine] = field(default_factory=list)
+    suggested_name: str = ""
 
     @property
-    def available(self) -> bool:
-        """No store is connected to this seller in that marketplace yet."""
-        return self.existing_store is None
+    def can_add(self) -> bool:
+        """Amazon lets the seller sell here and no store uses the authorization yet."""
+        return self.participation.is_participating and self.using is None
 
 
-def offered_marketplaces(attempt, store: Store | None) -> list[Marketplace]:
-    """After a connect: the seller's other marketplaces no store is connected to yet.
+def offers(authorization: Authorization, now: datetime) -> list[Offer]:
+    """Every marketplace the authorization's seller has in the region (no call to Amazon)."""
+    result = []
+    codes = []
+    for participation in authorization.marketplace_list():
+        marketplace = participation.marketplace
+        if marketplace is not None and marketplace.region == authorization.region:
+            result.append(Offer(marketplace, participation))
+            codes.append(marketplace.code)
+    by_code = {offer.marketplace.code: offer for offer in result}
+    stores = db.session.scalars(
+        select(Store).where(Store.marketplace_code.in_(codes)).order_by(Store.created_at, Store.id)
+    ).all()
+    for store in stores:
+        offer = by_code[store.marketplace_code]
+        line = StoreLine(store, store_status(store, now))
+        if store.authorization_id == authorization.id:
+            offer.using = line
+        elif store.authorization_id is None:
+            offer.unconnected.append(line)
+        else:
+            offer.elsewhere.append(line)
+    for offer in result:
+        offer.suggested_name = free_name(f"Amazon Store {offer.marketplace.country}")
+    return result
 
-    Comes from the Sellers API answer the callback saw (kept on the attempt), so showing
-    the offer costs no call to Amazon; adding the stores checks with Amazon again.
-    """
-    conn = store.connection if store is not None else None
-    if not attempt.more_marketplaces or conn is None or conn.revoked_at is not None:
+
+def pending_offers(authorization: Authorization | None, now: datetime) -> list[Offer]:
+    """After a connect: the marketplaces the seller sells in that no store uses it for yet."""
+    if authorization is None or authorization.revoked_at is not None:
         return []
-    wanted = [MARKETPLACES[c] for c in attempt.more_marketplaces.split(",") if c in MARKETPLACES]
-    taken = set(
-        db.session.scalars(
-            select(Connection.marketplace_id).where(
-                Connection.selling_partner_id == conn.selling_partner_id,
-                Connection.marketplace_id.in_([m.marketplace_id for m in wanted]),
-            )
+    return [offer for offer in offers(authorization, now) if offer.can_add]
+
+
+class OfferRefused(Exception):
+    """Using the authorization for another marketplace was refused; message for the merchant."""
+
+
+def use_for(store_id: int, authorization: Authorization, user_id: int, source: Store) -> Store:
+    """An unconnected store of the seller's region starts using ``authorization``."""
+    store = db.session.get(Store, store_id)
+    if store is None:
+        raise OfferRefused("That store no longer exists. The list is up to date again.")
+    if store.authorization_id is not None and store.authorization_id != authorization.id:
+        raise OfferRefused(
+            f"“{store.name}” uses another seller's authorization. Disconnect it first to "
+            f"use this one."
         )
-    )
-    return [m for m in wanted if m.marketplace_id not in taken]
-
-
-def sibling_offers(store: Store, now: datetime) -> list[Offer]:
-    """Marketplaces of the same region the authorized seller participates in (one API call)."""
-    conn = store.connection
-    token, _ = checks.with_retries(lambda: checks.access_token(conn, now))
-    url = settings.endpoints().spapi(conn.region)
-    participations = sellers.marketplace_participations(url, token, settings.timeouts())
-    offers = []
-    for p in participations:
-        marketplace = by_marketplace_id(p.marketplace_id)
-        if (
-            marketplace is None
-            or not p.is_participating
-            or marketplace.code == store.marketplace_code
-        ):
-            continue
-        owner = db.session.scalar(
-            select(Store.name)
-            .join(Connection, Connection.store_id == Store.id)
-            .where(
-                Connection.selling_partner_id == conn.selling_partner_id,
-                Connection.marketplace_id == p.marketplace_id,
-            )
+    _check_participates(authorization, store.marketplace)
+    try:
+        authorizations.join(
+            store,
+            authorization,
+            user_id,
+            f"Uses the authorization of seller {authorization.selling_partner_id} "
+            f"(from “{source.name}”), no second consent.",
         )
-        offers.append(Offer(marketplace, p.name, owner))
-    return sorted(offers, key=lambda o: list(MARKETPLACES).index(o.marketplace.code))
+    except authorizations.JoinRefused as refused:
+        raise OfferRefused(str(refused)) from None
+    return store
 
 
-def add_siblings(
-    store: Store, codes: list[str], offers: list[Offer], user_id: int, now
-) -> list[Store]:
-    """Create connected stores for ``codes``, reusing ``store``'s authorization (no consent)."""
-    allowed = {o.marketplace.code: o for o in offers if o.available}
-    source = store.connection
-    vault = settings.vault()
-    refresh_token = vault.decrypt(store.id, source.refresh_token_encrypted)
-    created = []
-    for code in codes:
-        offer = allowed.get(code)
-        if offer is None:
-            continue
-        name = _free_name(f"{store.name} {offer.marketplace.country}")
-        sibling = Store(
+def add_for(
+    code: str, name: str, authorization: Authorization, user_id: int, source: Store
+) -> Store:
+    """A new store for marketplace ``code`` that uses ``authorization`` (the Add form's rules
+    for the name; the other settings are ``source``'s)."""
+    marketplace = MARKETPLACES.get(code)
+    if marketplace is None or marketplace.region != authorization.region:
+        raise OfferRefused("Choose a marketplace of this authorization's region.")
+    _check_participates(authorization, marketplace)
+    taken = authorizations.user_of_marketplace(authorization, code)
+    if taken is not None:
+        raise OfferRefused(authorizations.taken_message(taken))
+    name = names.clean(name or "")
+    problem = names.problem(name)
+    if problem:
+        raise OfferRefused(problem)
+    if stores_services.find_by_name(name) is not None:
+        raise OfferRefused(stores_services.taken_message(name))
+    try:
+        store = stores_services.create_store(
             name=name,
-            name_key=names.fold(name),
-            email=store.email,
+            email=source.email,
             marketplace_code=code,
-            website_id=store.website_id,
-            product_id_type=store.product_id_type,
-            attribute_id=store.attribute_id,
-            created_by_id=user_id,
+            website_id=source.website_id,
+            product_id_type=source.product_id_type,
+            attribute_id=source.attribute_id,
+            user=db.session.get(User, user_id),
         )
-        db.session.add(sibling)
-        db.session.flush()
-        db.session.add(
-            Connection(
-                store_id=sibling.id,
-                selling_partner_id=source.selling_partner_id,
-                marketplace_id=offer.marketplace.marketplace_id,
-                region=source.region,
-                marketplace_name=offer.amazon_name,
-                amazon_store_name=source.amazon_store_name,
-                refresh_token_encrypted=vault.encrypt(sibling.id, refresh_token),
-                authorized_at=source.authorized_at,
-                expires_at=source.expires_at,
-                last_checked_at=now,
-                last_check_ok=True,
-            )
-        )
-        db.session.add(
-            StoreActivity(
-                store_id=sibling.id,
-                user_id=user_id,
-                action="connected",
-                detail=f"Added from “{store.name}” with the same authorization "
-                f"(seller {source.selling_partner_id}).",
-            )
-        )
-        created.append(sibling)
-    return created
+    except stores_services.StoreNameTaken as taken_name:
+        raise OfferRefused(str(taken_name)) from None
+    return use_for(store.id, authorization, user_id, source)
 
 
-def _free_name(base: str) -> str:
-    """``base``, or ``base (2)``… so the new store's name is unique and fits 64 characters."""
-    base = base[:58]
+def _check_participates(authorization: Authorization, marketplace: Marketplace) -> None:
+    """Amazon's last answer must list the seller as selling in ``marketplace``."""
+    participation = authorization.participation(marketplace.marketplace_id)
+    if participation is None or not participation.is_participating:
+        raise OfferRefused(
+            f"Amazon does not list seller {authorization.selling_partner_id} as selling in "
+            f"{marketplace.country}, so this authorization cannot serve a store there."
+        )
+
+
+def free_name(base: str) -> str:
+    """``base``, or ``base 2``… so a suggested name is not taken already."""
+    base = base[:60]
     candidate, n = base, 1
     while db.session.scalar(select(Store.id).where(Store.name_key == names.fold(candidate))):
         n += 1
-        candidate = f"{base} ({n})"
+        candidate = f"{base} {n}"
     return candidate

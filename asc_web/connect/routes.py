@@ -81,21 +81,24 @@ def status(store_id: int):
             return redirect(url_for("stores.dashboard", store_id=store.id))
         return redirect(url_for("stores.home"))
     waited_until = request.args.get("until", type=int)
-    offers, attempt = [], None
+    offers, attempt, siblings = [], None, ""
     if waited_until is not None:
         attempt = _announce(store.id, waited_until)
         if attempt is not None and attempt.outcome == "connected":
-            offers = manage.offered_marketplaces(attempt, store)
-    response = make_response(
-        pages.after_change(store, refresh_banner=attempt is not None, offers=offers)
-    )
+            offers = manage.pending_offers(store.authorization, clock.utcnow())
+            siblings = pages.sibling_cards(store)
+    answer = pages.after_change(store, refresh_banner=attempt is not None, offers=offers)
+    response = make_response(answer + siblings if isinstance(answer, str) else answer)
     response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _announce(store_id: int, waited_until: int) -> AuthorizationAttempt | None:
     """Flash how this user's attempt that expired at ``waited_until`` (epoch) ended."""
-    until = datetime.fromtimestamp(waited_until, UTC)
+    try:
+        until = datetime.fromtimestamp(waited_until, UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
     attempt = db.session.scalar(
         db.select(AuthorizationAttempt)
         .where(
@@ -119,6 +122,10 @@ def callback():
     state = request.args.get("state", "")
     code = request.args.get("spapi_oauth_code", "")
     seller = request.args.get("selling_partner_id", "")
+    if not services.valid_selling_partner_id(seller):
+        # Checked before the state is claimed and the code spent: nothing is used up.
+        log.info("Connect callback refused: malformed selling_partner_id")
+        return _no_store(render_template("connect/expired.html", bad_seller=True), 400)
     attempt_id = None
     if current_user.is_authenticated:
         attempt_id = services.consume(
@@ -155,7 +162,9 @@ def result(attempt_id: int):
     if attempt is None or attempt.user_id != current_user.id or attempt.outcome is None:
         abort(404)
     store = db.session.get(Store, attempt.store_id)
-    offers = manage.offered_marketplaces(attempt, store) if attempt.outcome == "connected" else []
+    offers = []
+    if attempt.outcome == "connected" and store is not None:
+        offers = manage.pending_offers(store.authorization, clock.utcnow())
     page = render_template("connect/result.html", attempt=attempt, store=store, offers=offers)
     return _no_store(page)
 

@@ -1,24 +1,25 @@
-"""Connect operations: start an attempt, consume its callback once, store the connection."""
+"""Connect operations: start an attempt, consume its callback once, record Amazon's grant."""
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 
 from ..amazon import lwa, sellers
 from ..amazon.errors import AmazonError, merchant_message
-from ..amazon.marketplaces import MARKETPLACES, Marketplace, by_marketplace_id
+from ..amazon.marketplaces import MARKETPLACES, Marketplace
 from ..extensions import db
-from ..models import AuthorizationAttempt, CommunicationError, Connection, Store, StoreActivity
-from ..models.status import AUTHORIZATION_LIFETIME
-from . import settings
+from ..models import AuthorizationAttempt, CommunicationError, Store
+from ..models.status import store_status
+from ..stores.services import record_activity
+from . import authorizations, settings
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,16 @@ UNEXPECTED_FAILURE = (
     "Something went wrong on our side while connecting; nothing was saved. "
     "Try Connect store again, and tell your administrator if it happens again."
 )
+
+
+# Amazon's merchant tokens ("selling partner ids") are upper-case letters and digits, about
+# 13-14 long; anything else never reaches Amazon or the database.
+SELLING_PARTNER_ID = re.compile(r"[A-Z0-9]{8,32}")
+
+
+def valid_selling_partner_id(value: str) -> bool:
+    """Whether ``value`` looks like an Amazon merchant token."""
+    return bool(SELLING_PARTNER_ID.fullmatch(value or ""))
 
 
 class ConnectRefused(Exception):
@@ -51,8 +62,28 @@ def digest(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
 
 
-def start(store: Store, user_id: int, session_nonce: str, now: datetime) -> tuple[int, str]:
-    """Open an attempt for ``store``; return its id and the Seller Central consent URL."""
+def purpose_of(store: Store, now: datetime) -> str:
+    """What a new attempt does for ``store``: connect, renew or reconnect."""
+    if store.authorization is None:
+        return "connect"
+    code = store_status(store, now).code
+    return "reconnect" if code == "reconnect_required" else "renew"
+
+
+def open_attempt(
+    store: Store,
+    user_id: int,
+    session_nonce: str,
+    now: datetime,
+    *,
+    selling_partner_id: str | None = None,
+    amazon_state: str | None = None,
+) -> tuple[AuthorizationAttempt, str]:
+    """Open an attempt for ``store`` (closing its older ones); return it and its state.
+
+    ``selling_partner_id``: the seller Amazon must answer for (the store's own when it has
+    an authorization). ``amazon_state``: the attempt started at the Login URI.
+    """
     open_count = db.session.scalar(
         select(func.count(AuthorizationAttempt.id)).where(
             AuthorizationAttempt.user_id == user_id,
@@ -68,27 +99,36 @@ def start(store: Store, user_id: int, session_nonce: str, now: datetime) -> tupl
         )
     _close_open_attempts(store.id, now, "superseded")
     state = secrets.token_urlsafe(32)  # 256 bits
-    marketplace = store.marketplace
+    if store.authorization is not None:
+        selling_partner_id = store.authorization.selling_partner_id
     attempt = AuthorizationAttempt(
         state_hash=digest(state),
         store_id=store.id,
         user_id=user_id,
-        region=marketplace.region,
+        region=store.marketplace.region,
         session_hash=digest(session_nonce),
-        purpose="renew" if store.connection is not None else "connect",
+        purpose=purpose_of(store, now),
+        selling_partner_id=selling_partner_id,
+        amazon_state_hash=digest(amazon_state) if amazon_state else None,
         created_at=now,
         expires_at=now + ATTEMPT_LIFETIME,
     )
     db.session.add(attempt)
     db.session.flush()
+    log.info("Connect attempt %s opened for store %s by user %s", attempt.id, store.id, user_id)
+    return attempt, state
+
+
+def start(store: Store, user_id: int, session_nonce: str, now: datetime) -> tuple[int, str]:
+    """Open an attempt for ``store``; return its id and the Seller Central consent URL."""
+    attempt, state = open_attempt(store, user_id, session_nonce, now)
     url = settings.endpoints().consent_url(
-        marketplace,
+        store.marketplace,
         app_id=current_app.config["SPAPI_APP_ID"],
         state=state,
         redirect_uri=settings.redirect_uri(),
         draft=current_app.config["SPAPI_DRAFT"],
     )
-    log.info("Connect attempt %s opened for store %s by user %s", attempt.id, store.id, user_id)
     return attempt.id, url
 
 
@@ -141,35 +181,43 @@ class Context:
     store_name: str
     marketplace_code: str
     region: str
-    connected_seller: str | None
+    purpose: str
+    # The seller Amazon must answer for, and the stores that keep its authorization.
+    expected_seller: str | None
+    kept_stores: tuple[str, ...] = ()
 
 
 def context(attempt_id: int) -> Context:
     """Read the attempt's store facts into plain values."""
     attempt = db.session.get(AuthorizationAttempt, attempt_id)
     store = db.session.get(Store, attempt.store_id)
+    expected = attempt.selling_partner_id
+    kept: tuple[str, ...] = ()
+    if store.authorization is not None:
+        expected = store.authorization.selling_partner_id
+        kept = tuple(s.name for s in authorizations.stores_of(store.authorization))
     return Context(
         attempt_id=attempt.id,
         store_id=store.id,
         store_name=store.name,
         marketplace_code=store.marketplace_code,
         region=attempt.region,
-        connected_seller=store.connection.selling_partner_id if store.connection else None,
+        purpose=attempt.purpose,
+        expected_seller=expected,
+        kept_stores=kept,
     )
 
 
 @dataclass(frozen=True)
-class Authorization:
-    """What Amazon granted: tokens and the confirmed marketplace participation."""
+class Grant:
+    """What Amazon granted: tokens and the seller's marketplaces in the region."""
 
     selling_partner_id: str
     tokens: lwa.Tokens
-    participation: sellers.Participation
-    # Codes of the other marketplaces of the region the seller participates in.
-    others: tuple[str, ...] = ()
+    participations: list[sellers.Participation]
 
 
-def authorize(ctx: Context, selling_partner_id: str, code: str) -> Authorization | Outcome:
+def authorize(ctx: Context, selling_partner_id: str, code: str) -> Grant | Outcome:
     """Talk to Amazon (no database work here): exchange the code, confirm the marketplace.
 
     Returns an ``Outcome`` for a refusal; raises ``AmazonError`` for Amazon's failures.
@@ -177,7 +225,7 @@ def authorize(ctx: Context, selling_partner_id: str, code: str) -> Authorization
     marketplace = MARKETPLACES[ctx.marketplace_code]
     if not selling_partner_id or not code:
         return Outcome(False, EXPIRED_LINK)
-    if ctx.connected_seller is not None and ctx.connected_seller != selling_partner_id:
+    if ctx.expected_seller is not None and ctx.expected_seller != selling_partner_id:
         return Outcome(False, _other_seller_message(ctx, selling_partner_id))
     tokens = lwa.exchange_code(settings.lwa_client(), code, settings.redirect_uri())
     try:
@@ -198,27 +246,17 @@ def authorize(ctx: Context, selling_partner_id: str, code: str) -> Authorization
             f"{marketplace.country}, so “{ctx.store_name}” was not connected. Sign in with "
             f"the account that sells in {marketplace.country}.",
         )
-    others = tuple(
-        other.code
-        for p in participations
-        if p.is_participating
-        and (other := by_marketplace_id(p.marketplace_id)) is not None
-        and other.region == marketplace.region
-        and other.code != marketplace.code
-    )
-    return Authorization(selling_partner_id, tokens, match, others)
+    return Grant(selling_partner_id, tokens, participations)
 
 
-def finish(ctx: Context, result: Authorization | Outcome, user_id: int, now: datetime) -> Outcome:
-    """Store the connection (or the refusal) and close the attempt; the caller commits."""
+def finish(ctx: Context, result: Grant | Outcome, user_id: int, now: datetime) -> Outcome:
+    """Record the grant (or the refusal) and close the attempt; the caller commits."""
     outcome = result if isinstance(result, Outcome) else _save(ctx, result, user_id, now)
     if outcome.error is not None:
         record_error(ctx.store_id, outcome.error)
     attempt = db.session.get(AuthorizationAttempt, ctx.attempt_id)
     attempt.outcome = "connected" if outcome.ok else "failed"
     attempt.message = outcome.message
-    if outcome.ok and isinstance(result, Authorization) and result.others:
-        attempt.more_marketplaces = ",".join(result.others)
     return outcome
 
 
@@ -235,87 +273,58 @@ def failed(error: AmazonError) -> Outcome:
     return Outcome(False, merchant_message(error), error)
 
 
-def _save(ctx: Context, auth: Authorization, user_id: int, now: datetime) -> Outcome:
-    """Write the connection, re-checking the guards inside the write transaction."""
+def _save(ctx: Context, grant: Grant, user_id: int, now: datetime) -> Outcome:
+    """Record the grant for the seller and region, re-checking the guards in the write."""
     store = db.session.get(Store, ctx.store_id)
     if store is None:
         return Outcome(False, EXPIRED_LINK)
-    marketplace = store.marketplace
-    existing = store.connection
-    spid = auth.selling_partner_id
-    if existing is not None and existing.selling_partner_id != spid:
+    spid = grant.selling_partner_id
+    current = store.authorization
+    if current is not None and current.selling_partner_id != spid:
         return Outcome(False, _other_seller_message(ctx, spid))
-    clash = _connected_elsewhere(store, spid, marketplace.marketplace_id)
-    if clash is not None:
-        return Outcome(False, _clash_message(clash, marketplace.country))
-    vault = settings.vault()
-    conn = existing or Connection(store_id=store.id)
-    conn.selling_partner_id = spid
-    conn.marketplace_id = marketplace.marketplace_id
-    conn.region = ctx.region
-    conn.marketplace_name = auth.participation.name
-    conn.amazon_store_name = auth.participation.store_name
-    conn.refresh_token_encrypted = vault.encrypt(store.id, auth.tokens.refresh_token)
-    conn.access_token_encrypted = vault.encrypt(store.id, auth.tokens.access_token)
-    conn.access_token_expires_at = now + timedelta(seconds=auth.tokens.expires_in)
-    conn.authorized_at = now
-    conn.expires_at = now + AUTHORIZATION_LIFETIME
-    conn.revoked_at = None
-    conn.last_checked_at = now
-    conn.last_check_ok = True
-    conn.last_check_message = None
-    try:
-        # begin_nested() flushes pending objects first, so the new row is added inside
-        # the SAVEPOINT: a unique clash then rolls back only this, not the transaction.
-        with db.session.begin_nested():
-            if existing is None:
-                db.session.add(conn)
-            db.session.flush()
-    except IntegrityError:
-        clash = _connected_elsewhere(store, spid, marketplace.marketplace_id)
-        return Outcome(False, _clash_message(clash, marketplace.country) if clash else EXPIRED_LINK)
-    until = conn.expires_at.strftime("%b %-d, %Y")
-    action = "renewed" if existing is not None else "connected"
-    db.session.add(
-        StoreActivity(
-            store_id=store.id,
-            user_id=user_id,
-            action=action,
-            detail=f"Seller {spid} on {auth.participation.name}; authorized until {until}.",
+    existing = authorizations.find(spid, ctx.region)
+    if existing is not None and existing.id != store.authorization_id:
+        taken = authorizations.user_of_marketplace(existing, store.marketplace_code)
+        if taken is not None:
+            return Outcome(False, authorizations.taken_message(taken))
+    authorization = authorizations.record_grant(spid, ctx.region, grant.tokens,
+                                                grant.participations, now)  # fmt: skip
+    until = authorization.expires_at.strftime("%b %-d, %Y")
+    seller = f"seller {spid} ({authorization.region_name})"
+    if store.authorization_id != authorization.id:
+        try:
+            authorizations.join(
+                store, authorization, user_id, f"Connected to {seller}; authorized until {until}."
+            )
+        except authorizations.JoinRefused as refused:
+            return Outcome(False, str(refused))
+        verb = "is connected"
+    else:
+        action = "reconnected" if ctx.purpose == "reconnect" else "renewed"
+        record_activity(store, user_id, action, f"{seller}; authorized until {until}.")
+        verb = "is reconnected" if action == "reconnected" else "renewed its authorization"
+    siblings = [s for s in authorizations.stores_of(authorization) if s.id != store.id]
+    for sibling in siblings:
+        record_activity(
+            sibling, user_id, "renewed", f"Renewed with “{store.name}”: authorized until {until}."
         )
-    )
-    log.info("Store %s %s (seller %s)", store.id, action, spid)
-    verb = "renewed its authorization" if existing is not None else "is connected"
-    return Outcome(True, f"“{store.name}” {verb} with Amazon Seller Central until {until}.")
-
-
-def _connected_elsewhere(store: Store, selling_partner_id: str, marketplace_id: str):
-    """Another store already connected to this seller in this marketplace, if any."""
-    return db.session.scalar(
-        select(Store)
-        .join(Connection, Connection.store_id == Store.id)
-        .where(
-            Connection.selling_partner_id == selling_partner_id,
-            Connection.marketplace_id == marketplace_id,
-            Store.id != store.id,
-        )
-    )
-
-
-def _clash_message(other: Store, country: str) -> str:
-    """This seller and marketplace belong to another store."""
-    return (
-        f"This Seller Central account is already connected to the store “{other.name}” for "
-        f"{country}. Use that store, or disconnect it first."
-    )
+    log.info("Store %s %s (seller %s)", store.id, verb, spid)
+    message = f"“{store.name}” {verb} with Amazon Seller Central until {until}."
+    if siblings:
+        names = ", ".join(f"“{s.name}”" for s in siblings)
+        message += f" The same authorization now also holds until then for {names}."
+    return Outcome(True, message)
 
 
 def _other_seller_message(ctx: Context, new_id: str) -> str:
-    """A re-authorization came back for a different seller: refuse, keep the old one."""
+    """A renewal came back for a different seller: refuse, name who keeps the old one."""
+    kept = ctx.kept_stores or (ctx.store_name,)
+    names = ", ".join(f"“{name}”" for name in kept)
     return (
-        f"“{ctx.store_name}” is connected to seller {ctx.connected_seller}, but you signed "
-        f"in as seller {new_id}. The existing connection was kept; sign in with the "
-        f"original account to renew it."
+        f"“{ctx.store_name}” uses the authorization of seller {ctx.expected_seller}, but you "
+        f"signed in as seller {new_id}. Nothing was changed: {names} keep the authorization "
+        f"of seller {ctx.expected_seller}. Sign in with that account to renew it, or "
+        f"disconnect the store first to use another seller."
     )
 
 

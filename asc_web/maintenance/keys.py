@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from ..crypto import TokenVault
 from ..extensions import db
-from ..models import Connection
+from ..models import Authorization, Store
 
 keys = AppGroup("keys", help="Generate and rotate the keys that encrypt Amazon tokens.")
 TOKEN_COLUMNS = ("refresh_token_encrypted", "access_token_encrypted")
@@ -27,12 +27,12 @@ def generate() -> None:
 def rotate(batch: int) -> None:
     """Re-encrypt every stored token with the first key of ASC_TOKEN_KEYS."""
     vault = TokenVault(current_app.config["TOKEN_KEYS"])
-    ids = db.session.scalars(select(Connection.id).order_by(Connection.id)).all()
+    ids = db.session.scalars(select(Authorization.id).order_by(Authorization.id)).all()
     db.session.commit()
     rotated, unreadable = 0, []
     for start in range(0, len(ids), batch):
         rows = db.session.scalars(
-            select(Connection).where(Connection.id.in_(ids[start : start + batch]))
+            select(Authorization).where(Authorization.id.in_(ids[start : start + batch]))
         ).all()
         for conn in rows:
             try:
@@ -42,16 +42,19 @@ def rotate(batch: int) -> None:
                         setattr(conn, column, vault.rotate(value))
             except InvalidToken:
                 db.session.expire(conn)  # leave what cannot be read exactly as it was
-                unreadable.append(conn.store_id)
+                unreadable.append(conn.id)
                 continue
             rotated += 1
         db.session.commit()
-    click.echo(f"Re-encrypted the tokens of {rotated} connection(s) with the first key.")
+    click.echo(f"Re-encrypted the tokens of {rotated} authorization(s) with the first key.")
     if unreadable:
-        stores = ", ".join(str(s) for s in unreadable)
+        store_ids = db.session.scalars(
+            select(Store.id).where(Store.authorization_id.in_(unreadable)).order_by(Store.id)
+        ).all()
+        which = ", ".join(str(s) for s in store_ids) or "none"
         raise click.ClickException(
-            f"{len(unreadable)} connection(s) could not be read with any key in "
-            f"ASC_TOKEN_KEYS (stores {stores}); they were left unchanged. Keep the old key "
-            "until these are reconnected."
+            f"{len(unreadable)} authorization(s) could not be read with any key in "
+            f"ASC_TOKEN_KEYS (stores {which}); they were left unchanged. Keep the old key "
+            "until these stores are reconnected."
         )
     click.echo("You can now remove the old keys from ASC_TOKEN_KEYS.")

@@ -98,10 +98,22 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # Batch migrations rebuild a table and drop the old copy; SQLite runs DROP TABLE
+            # as a DELETE, so with foreign keys on, rebuilding ``stores`` would cascade-delete
+            # every row that refers to a store. The pragma only works outside a transaction.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            connection.commit()
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(f"migration left rows that refer to nothing: {broken[:5]}")
 
 
 if context.is_offline_mode():

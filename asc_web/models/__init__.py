@@ -1,18 +1,19 @@
 """Typed SQLAlchemy 2.0 models. Each model carries its own queries."""
 
 from .accounts import ROLES, Installation, User
+from .authorizations import Authorization, AuthorizationAttempt, CommunicationError, Participation
 from .catalog import DEFAULT_ATTRIBUTES, DEFAULT_WEBSITE, ProductAttribute, Website
-from .connections import AuthorizationAttempt, CommunicationError, Connection
 from .stores import PRODUCT_ID_TYPES, PreSetupTask, Store, StoreActivity
 
 __all__ = [
     "DEFAULT_ATTRIBUTES",
     "DEFAULT_WEBSITE",
     "PRODUCT_ID_TYPES",
+    "Participation",
     "ROLES",
+    "Authorization",
     "AuthorizationAttempt",
     "CommunicationError",
-    "Connection",
     "Installation",
     "PreSetupTask",
     "ProductAttribute",

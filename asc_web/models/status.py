@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, bindparam, exists, func, not_, or_, select
 from sqlalchemy.orm import column_property
 
-from .connections import AuthorizationAttempt, Connection
+from .authorizations import Authorization, AuthorizationAttempt
 from .stores import Store
 
 RENEWAL_WINDOW = timedelta(days=30)
@@ -48,7 +48,7 @@ LABELS = {
 def derive(
     *,
     active: bool,
-    connection: Connection | None,
+    authorization: Authorization | None,
     awaiting_until: datetime | None,
     now: datetime,
 ) -> Status:
@@ -57,25 +57,26 @@ def derive(
         return Status("inactive", LABELS["inactive"], "Paused: settings kept, sync stopped.")
     if awaiting_until is not None and awaiting_until > now:
         return Status("awaiting", LABELS["awaiting"], "Finish signing in to Seller Central.")
-    if connection is None:
+    if authorization is None:
         return Status("not_connected", LABELS["not_connected"])
-    if connection.revoked_at is not None:
+    if authorization.revoked_at is not None:
         return Status(
             "reconnect_required",
             LABELS["reconnect_required"],
-            connection.last_check_message or "Amazon no longer accepts this authorization.",
+            authorization.last_check_message or "Amazon no longer accepts this authorization.",
         )
-    if now >= connection.expires_at:
-        when = connection.expires_at.strftime("%b %-d, %Y")
+    expires_at = authorization.expires_at
+    if now >= expires_at:
+        when = expires_at.strftime("%b %-d, %Y")
         return Status(
             "reconnect_required",
             LABELS["reconnect_required"],
             f"The authorization expired on {when}.",
         )
     # Started days count: 9 days and 23 hours left reads "10 days left", never "0 days".
-    days_left = math.ceil((connection.expires_at - now).total_seconds() / 86400)
-    if connection.expires_at - now <= RENEWAL_WINDOW:
-        when = connection.expires_at.strftime("%b %-d, %Y")
+    days_left = math.ceil((expires_at - now).total_seconds() / 86400)
+    if expires_at - now <= RENEWAL_WINDOW:
+        when = expires_at.strftime("%b %-d, %Y")
         plural = "day" if days_left == 1 else "days"
         detail = f"Renew by {when} ({days_left} {plural} left)"
         return Status("renewal_due", LABELS["renewal_due"], detail, days_left)
@@ -83,10 +84,10 @@ def derive(
 
 
 def store_status(store: Store, now: datetime) -> Status:
-    """The status of a loaded store (its connection and open attempt come with it)."""
+    """The status of a loaded store (its authorization and open attempt come with it)."""
     return derive(
         active=store.active,
-        connection=store.connection,
+        authorization=store.authorization,
         awaiting_until=store.awaiting_until,
         now=now,
     )
@@ -99,11 +100,11 @@ def condition(code: str, now: datetime):
         _unfinished(),
         AuthorizationAttempt.expires_at > now,
     )
-    conn = select(Connection.id).where(Connection.store_id == Store.id)
-    has_conn = conn.exists()
-    revoked = conn.where(Connection.revoked_at.is_not(None)).exists()
-    expired = conn.where(Connection.expires_at <= now).exists()
-    due = conn.where(Connection.expires_at <= now + RENEWAL_WINDOW).exists()
+    auth = select(Authorization.id).where(Authorization.id == Store.authorization_id)
+    has_conn = Store.authorization_id.is_not(None)
+    revoked = auth.where(Authorization.revoked_at.is_not(None)).exists()
+    expired = auth.where(Authorization.expires_at <= now).exists()
+    due = auth.where(Authorization.expires_at <= now + RENEWAL_WINDOW).exists()
     live = and_(Store.active, not_(open_attempt))
     rules = {
         "inactive": not_(Store.active),
@@ -121,26 +122,25 @@ def condition(code: str, now: datetime):
 def attention_count_select(now):
     """A scalar subquery counting the stores that need attention, ``condition("attention")``.
 
-    Written from the connections' side: only stores with a connection can need attention,
-    and the index on ``(revoked_at, expires_at, store_id)`` finds those whose authorization
-    has ended or ends within the renewal window, so the cost follows the number of
-    connections due, not the number of stores. ``now`` may be a bind parameter: ``due``
-    is then the parameter ``due`` (see ``ATTENTION_PARAMS``).
+    Written from the authorizations' side: only stores with an authorization can need
+    attention, and the index on ``(revoked_at, expires_at)`` finds the authorizations that
+    have ended or end within the renewal window, so the cost follows the number of stores
+    due, not the number of stores. ``now`` may be a bind parameter: ``due`` is then the
+    parameter ``due`` (see ``attention_params``).
     """
     due = now + RENEWAL_WINDOW if isinstance(now, datetime) else bindparam("due")
     open_attempt = exists().where(
-        AuthorizationAttempt.store_id == Connection.store_id,
+        AuthorizationAttempt.store_id == Store.id,
         _unfinished(),
         AuthorizationAttempt.expires_at > now,
     )
-    # EXISTS rather than a join: SQLite would otherwise start from the stores table.
-    active_store = exists().where(Store.id == Connection.store_id, Store.active)
     return (
         select(func.count())
-        .select_from(Connection)
+        .select_from(Authorization)
+        .join(Store, Store.authorization_id == Authorization.id)
         .where(
-            or_(Connection.revoked_at.is_not(None), Connection.expires_at <= due),
-            active_store,
+            or_(Authorization.revoked_at.is_not(None), Authorization.expires_at <= due),
+            Store.active,
             not_(open_attempt),
         )
         .scalar_subquery()
@@ -177,12 +177,12 @@ Store.awaiting_until = column_property(
 # connection's ``total_changes`` grows with each row it writes itself (committed or not).
 # A cached count is used only while both are unchanged and time has not reached the next
 # change, so it is always the count the query would return. With 10,000 stores the query
-# visits every connection that needs attention (about 2 ms); the check is one PRAGMA.
+# visits every authorization that needs attention (about 2 ms); the check is one PRAGMA.
 _CACHE_KEY = "asc_attention_count"
 _ATTENTION_AND_NEXT_CHANGE = select(
     attention_count_select(bindparam("now")),
-    select(func.min(Connection.expires_at))
-    .where(Connection.revoked_at.is_(None), Connection.expires_at > bindparam("due"))
+    select(func.min(Authorization.expires_at))
+    .where(Authorization.revoked_at.is_(None), Authorization.expires_at > bindparam("due"))
     .scalar_subquery(),
     select(func.min(AuthorizationAttempt.expires_at))
     .where(_unfinished(), AuthorizationAttempt.expires_at > bindparam("now"))

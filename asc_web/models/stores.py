@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, case, func, select
+from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from .. import clock
 from ..amazon.marketplaces import MARKETPLACES, Marketplace
@@ -25,6 +25,8 @@ class Store(db.Model):
     __table_args__ = (
         Index("ix_stores_country_name", "marketplace_code", "name_key"),
         Index("ix_stores_created", "created_at"),
+        # A marketplace's store per authorization: never two stores of one seller's marketplace.
+        UniqueConstraint("authorization_id", "marketplace_code", name="uq_store_authorization_mp"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,13 +42,14 @@ class Store(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=_now)
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # The Amazon authorization of the store's region it uses (None: not connected).
+    authorization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("authorizations.id", ondelete="SET NULL"), index=True
+    )
 
     website = relationship("Website", lazy="joined", innerjoin=True)
     attribute = relationship("ProductAttribute", lazy="joined", innerjoin=True)
-    connection = relationship(
-        "Connection", back_populates="store", uselist=False, lazy="joined",
-        cascade="all, delete-orphan", passive_deletes=True,
-    )  # fmt: skip
+    authorization = relationship("Authorization", back_populates="stores", lazy="joined")
     attempts = relationship(
         "AuthorizationAttempt", back_populates="store", lazy="raise",
         cascade="all, delete-orphan", passive_deletes=True,
@@ -56,6 +59,33 @@ class Store(db.Model):
     def marketplace(self) -> Marketplace:
         """The Amazon marketplace this store sells in."""
         return MARKETPLACES[self.marketplace_code]
+
+    @property
+    def participation(self):
+        """What Amazon last said about the seller in this store's marketplace, if connected."""
+        if self.authorization is None:
+            return None
+        return self.authorization.participation(self.marketplace.marketplace_id)
+
+
+def _marketplace_order(column):
+    """The documentation's marketplace order (US, CA, MX, UK) as a SQL expression."""
+    return case({code: n for n, code in enumerate(MARKETPLACES)}, value=column, else_=99)
+
+
+_sibling = aliased(Store)
+_sibling_names = (
+    select(_sibling.name.label("name"))
+    .where(_sibling.authorization_id == Store.authorization_id, _sibling.id != Store.id)
+    .order_by(_marketplace_order(_sibling.marketplace_code), _sibling.id)
+    .correlate_except(_sibling)
+    .subquery()
+)
+# "Also used by": the names of the other stores sharing the authorization, loaded with the
+# store in the same query (an index lookup per connected store).
+Store.also_used_by = column_property(
+    select(func.aggregate_strings(_sibling_names.c.name, ", ")).scalar_subquery()
+)
 
 
 class StoreActivity(db.Model):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from .. import clock, htmx
@@ -72,6 +72,11 @@ def new():
         else:
             name = store.name
             db.session.commit()
+            resume = _resume_amazon_login(store)
+            if resume:
+                flash(f"The Amazon store “{name}” was added. Continue to Amazon to connect it.",
+                      "success")  # fmt: skip
+                return redirect(resume, 303)
             flash(
                 f"The Amazon store “{name}” was added. Select Connect store on its card "
                 "to connect it to Amazon Seller Central.",
@@ -80,6 +85,17 @@ def new():
             return redirect(url_for("stores.home"), 303)
     status = 422 if form.errors else 200
     return render_template("stores/new.html", form=form), status
+
+
+def _resume_amazon_login(store) -> str | None:
+    """The Login URI page to go back to when the store was added on the way from it."""
+    pending = session.get("amazon_login")
+    if not isinstance(pending, dict) or pending.get("until", 0) < clock.utcnow().timestamp():
+        return None
+    if pending.get("region") != store.marketplace.region:
+        return None
+    session.pop("amazon_login", None)
+    return f"{pending['url']}&store_id={int(store.id)}"
 
 
 @bp.post("/stores/new/check/<field>")

@@ -10,7 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
-from ..models import ProductAttribute, Store, StoreActivity, User, Website
+from ..models import Authorization, ProductAttribute, Store, StoreActivity, User, Website
 from . import names
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ ACTION_LABELS = {
     "deactivated": "Deactivated the store",
     "connected": "Connected the store to Seller Central",
     "renewed": "Renewed the authorization",
+    "reconnected": "Reconnected the store to Seller Central",
     "disconnected": "Disconnected the store from Seller Central",
 }
 
@@ -162,10 +163,19 @@ def set_active(store: Store, active: bool, user: User | None) -> bool:
 
 
 def delete_store(store: Store, user: User | None) -> None:
-    """Remove the store with its connection, attempts and activity (the database cascades)."""
+    """Remove the store with its attempts and activity (the database cascades); an Amazon
+    authorization no other store uses goes too, with its tokens."""
+    authorization_id = store.authorization_id
     result = db.session.execute(delete(Store).where(Store.id == store.id))
     if result.rowcount == 0:
         raise StoreGone()
+    if authorization_id is not None:
+        still_used = select(Store.id).where(Store.authorization_id == authorization_id).exists()
+        db.session.execute(
+            delete(Authorization)
+            .where(Authorization.id == authorization_id, ~still_used)
+            .execution_options(synchronize_session=False)
+        )
     log.info("Store %s deleted by user %s", store.id, user.id if user else None)
 
 

@@ -102,8 +102,10 @@ def test_connect_store_in_a_new_tab_turns_the_card_active_without_reload(
     screenshot(page, f"connect-{country.lower()}-3-active")
     if country == "US":  # the seller also sells in Canada and Mexico: one click adds both
         expect(card).to_contain_text("This seller also sells in Canada and Mexico")
-        card.get_by_role("button", name="Add Canada and Mexico").click()
-        expect(page.locator("#flash-messages")).to_contain_text("Added and connected")
+        card.get_by_role("button", name="Set up Canada and Mexico").click()
+        expect(page.locator("#flash-messages")).to_contain_text(
+            "“Amazon Store Canada”, “Amazon Store Mexico” now use the authorization"
+        )
         expect(page.locator(".store-card.status-active")).to_have_count(3)
         screenshot(page, "connect-us-4-canada-and-mexico-added")
     else:
@@ -142,7 +144,7 @@ def test_renewal_due_card_renews_in_a_new_tab_without_reload(live_server, page):
     expect(card).to_contain_text("Active")
 
     with live_server.app.app_context():  # eleven months later
-        conn = db.session.get(Store, store_id).connection
+        conn = db.session.get(Store, store_id).authorization
         conn.authorized_at = clock.utcnow() - timedelta(days=340)
         conn.expires_at = conn.authorized_at + timedelta(days=365)
         db.session.commit()

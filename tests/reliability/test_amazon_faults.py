@@ -9,7 +9,7 @@ import pytest
 from asc_web import clock
 from asc_web.connect import services
 from asc_web.extensions import db
-from asc_web.models import Connection, Store
+from asc_web.models import Authorization, Store
 from asc_web.models.status import store_status
 from tests.support import amazon
 
@@ -32,7 +32,7 @@ def _status(live, store_id: int) -> str:
 
 def _connections(live) -> int:
     with live.app.app_context():
-        return db.session.scalar(db.select(db.func.count(Connection.id)))
+        return db.session.scalar(db.select(db.func.count(Authorization.id)))
 
 
 def _code_exchanges(hooks) -> int:
@@ -124,7 +124,7 @@ def test_a_crash_after_amazon_answered_rolls_everything_back(
     assert _code_exchanges(hooks) == 1
     assert _connections(live) == 0
     with live.app.app_context():
-        assert db.session.get(Store, store_id).connection is None
+        assert db.session.get(Store, store_id).authorization is None
 
 
 def test_after_a_crash_the_store_is_not_connected_and_reconnecting_works(

@@ -11,7 +11,7 @@ from sqlalchemy import make_url
 
 from asc_web.crypto import TokenVault
 from asc_web.extensions import db
-from asc_web.models import Connection
+from asc_web.models import Authorization
 from tests.security.conftest import new_store, snapshot
 from tests.security.test_secrets import _connection
 
@@ -51,8 +51,8 @@ def test_backup_delete_restore_gives_back_the_same_stores_and_connections(
     assert snapshot(restored) == before
     with restored.app_context():
         tokens = {
-            c.store_id: vault.decrypt(c.store_id, c.refresh_token_encrypted)
-            for c in db.session.scalars(db.select(Connection))
+            c.id: vault.decrypt(c.vault_owner, c.refresh_token_encrypted)
+            for c in db.session.scalars(db.select(Authorization))
         }
     assert sorted(tokens.values()) == ["Atzr|kept-0", "Atzr|kept-1"]
     assert restored.test_client().get("/healthz").status_code == 200

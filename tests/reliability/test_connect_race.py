@@ -7,9 +7,9 @@ import threading
 
 import requests
 
-from asc_web.connect import services
+from asc_web.connect import authorizations
 from asc_web.extensions import db
-from asc_web.models import Connection
+from asc_web.models import Authorization
 from tests.conftest import BOTH_DATABASES
 from tests.support import amazon
 
@@ -25,9 +25,10 @@ def test_one_store_wins_and_the_other_is_told_why(
         amazon.authorize(merchant.http, merchant.consent_url(store), "na.primary@example.com")
         for store in (first, second)
     ]
-    # Both callbacks pass the "connected elsewhere?" check before either writes.
+    # Both callbacks pass the "does a store of this marketplace use it?" check before
+    # either writes.
     meeting = threading.Barrier(2, timeout=3)
-    real_check = services._connected_elsewhere
+    real_check = authorizations.user_of_marketplace
     waited = []
 
     def check_together(*args, **kwargs):
@@ -39,7 +40,7 @@ def test_one_store_wins_and_the_other_is_told_why(
                 meeting.wait()
         return found
 
-    monkeypatch.setattr(services, "_connected_elsewhere", check_together)
+    monkeypatch.setattr(authorizations, "user_of_marketplace", check_together)
     pages = [None, None]
 
     def visit(i: int) -> None:
@@ -59,4 +60,4 @@ def test_one_store_wins_and_the_other_is_told_why(
     assert sum("Store connected" in t for t in texts) == 1
     assert sum(TAKEN in t for t in texts) == 1
     with live.app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Connection.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 1

@@ -58,6 +58,11 @@ TABLE = {
     "catalog.remove POST": MANAGERS,
     # The callback is public: it refuses (400) anything but the starting user's browser.
     "connect.callback GET": PUBLIC,
+    # The Login URI checks Amazon's parameters first: without them everyone gets 400 ("ok"
+    # here); with them, anonymous people are sent to sign in and viewers get 403
+    # (tests/integration/connect/test_login_uri.py).
+    "connect.amazon_login GET": PUBLIC,
+    "connect.amazon_login POST": PUBLIC,
     "connect.start POST": MANAGERS,
     "connect.cancel POST": MANAGERS,
     "connect.status GET": SIGNED_IN,

@@ -7,7 +7,7 @@ from flask import url_for
 from werkzeug.exceptions import MethodNotAllowed
 
 from asc_web.extensions import db
-from asc_web.models import Connection, Store, User, Website
+from asc_web.models import Authorization, Store, User, Website
 from tests.conftest import PASSWORD, csrf_from
 
 from .conftest import new_store, plant_session, token
@@ -147,7 +147,7 @@ def test_extra_fields_on_a_new_store_are_ignored(app, people):
         assert store.id != 4242 and store.active is True
         assert store.name_key == "mass assignment store"
         assert store.created_by_id == User.by_email("manager@example.com").id
-        assert db.session.scalar(db.select(db.func.count(Connection.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 0
 
 
 def test_extra_fields_on_the_store_settings_are_ignored(app, people):

@@ -13,7 +13,7 @@ from asc_web import clock, create_app
 from asc_web.config import ConfigError
 from asc_web.crypto import TokenVault
 from asc_web.extensions import db
-from asc_web.models import Connection
+from asc_web.models import Authorization, Store
 from tests.conftest import PASSWORD
 from tests.support import amazon
 from tests.support.config import PRODUCTION
@@ -24,25 +24,25 @@ from .conftest import new_store
 def _connection(app, store_id: int, vault: TokenVault, refresh="Atzr|r", access="Atza|a") -> int:
     with app.app_context():
         now = clock.utcnow()
-        conn = Connection(
-            store_id=store_id,
+        conn = Authorization(
             selling_partner_id=f"A{store_id:013d}",
-            marketplace_id="ATVPDKIKX0DER",
             region="NA",
-            refresh_token_encrypted=vault.encrypt(store_id, refresh),
-            access_token_encrypted=vault.encrypt(store_id, access),
             access_token_expires_at=now + timedelta(hours=1),
             authorized_at=now,
             expires_at=now + timedelta(days=365),
         )
         db.session.add(conn)
+        db.session.flush()
+        conn.refresh_token_encrypted = vault.encrypt(conn.vault_owner, refresh)
+        conn.access_token_encrypted = vault.encrypt(conn.vault_owner, access)
+        db.session.get(Store, store_id).authorization_id = conn.id
         db.session.commit()
         return conn.id
 
 
 def _tokens(app, store_id):
     with app.app_context():
-        conn = db.session.scalar(db.select(Connection).where(Connection.store_id == store_id))
+        conn = db.session.get(Store, store_id).authorization
         return conn.refresh_token_encrypted, conn.access_token_encrypted
 
 
@@ -61,17 +61,19 @@ def test_keys_rotate_re_encrypts_every_token_with_the_first_key(make_app):
     old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
     app = make_app(TOKEN_KEYS=old)
     stores = [new_store(app, name=f"Store {i}") for i in range(3)]
+    owners = {}
     for store_id in stores:
-        _connection(app, store_id, TokenVault(old), refresh=f"Atzr|r{store_id}")
+        authorization_id = _connection(app, store_id, TokenVault(old), f"Atzr|r{store_id}")
+        owners[store_id] = f"authorization-{authorization_id}"
     rotated = make_app(TOKEN_KEYS=f"{new},{old}")
     result = rotated.test_cli_runner().invoke(args=["keys", "rotate"])
     assert result.exit_code == 0, result.output
-    assert "Re-encrypted the tokens of 3 connection(s)" in result.output
+    assert "Re-encrypted the tokens of 3 authorization(s)" in result.output
     only_new = TokenVault(new)
     for store_id in stores:
         refresh, access = _tokens(rotated, store_id)
-        assert only_new.decrypt(store_id, refresh) == f"Atzr|r{store_id}"
-        assert only_new.decrypt(store_id, access) == "Atza|a"
+        assert only_new.decrypt(owners[store_id], refresh) == f"Atzr|r{store_id}"
+        assert only_new.decrypt(owners[store_id], access) == "Atza|a"
 
 
 def test_keys_rotate_leaves_unreadable_tokens_alone_and_fails(make_app):
@@ -166,10 +168,10 @@ def test_whole_connect_flow_at_debug_leaves_no_secret_in_logs_or_pages(
 
     params = amazon.callback_params(location)
     with live.app.app_context():
-        conn = db.session.scalar(db.select(Connection))
+        conn = db.session.scalar(db.select(Authorization))
         vault = TokenVault(live.app.config["TOKEN_KEYS"])
-        refresh_token = vault.decrypt(store_id, conn.refresh_token_encrypted)
-        access_token = vault.decrypt(store_id, conn.access_token_encrypted)
+        refresh_token = vault.decrypt(conn.vault_owner, conn.refresh_token_encrypted)
+        access_token = vault.decrypt(conn.vault_owner, conn.access_token_encrypted)
     cookies = [c.value for c in merchant.http.cookies if c.value]
     secrets = {
         "state": params["state"],

@@ -38,3 +38,44 @@ def insert_store(
         db.session.add(store)
         db.session.commit()
         return store.id
+
+
+def add_authorization(
+    store_ids: list[int],
+    seller: str = "A1NASELLER0001",
+    region: str = "NA",
+    *,
+    authorized_at=None,
+    revoked_at=None,
+    **extra,
+):
+    """Add an authorization used by ``store_ids`` (inside an app context; the caller commits).
+
+    Each store's marketplace is listed as participating, as the Sellers API would say.
+    """
+    from datetime import timedelta
+
+    from asc_web import clock
+    from asc_web.models import Authorization
+
+    authorized_at = authorized_at or clock.utcnow()
+    stores = [db.session.get(Store, store_id) for store_id in store_ids]
+    authorization = Authorization(
+        selling_partner_id=seller,
+        region=region,
+        authorized_at=authorized_at,
+        expires_at=authorized_at + timedelta(days=365),
+        revoked_at=revoked_at,
+        participations=[
+            {"id": s.marketplace.marketplace_id, "name": s.marketplace.country,
+             "participating": True, "suspended": False}
+            for s in stores
+        ],
+        **extra,
+    )  # fmt: skip
+    db.session.add(authorization)
+    db.session.flush()
+    for store in stores:
+        store.authorization_id = authorization.id
+    db.session.flush()
+    return authorization

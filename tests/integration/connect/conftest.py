@@ -132,3 +132,15 @@ def move_clock(monkeypatch):
         monkeypatch.setattr(clock, "utcnow", lambda: real() + timedelta(**delta))
 
     return move
+
+
+def authorization_of(live, store_id: int):
+    """The authorization the store uses (a detached copy), or None."""
+    from asc_web.models import Store
+
+    with live.app.app_context():
+        store = db.session.get(Store, store_id)
+        authorization = store.authorization if store else None
+        if authorization is not None:
+            db.session.expunge(authorization)
+        return authorization

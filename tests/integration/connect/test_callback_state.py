@@ -8,7 +8,7 @@ from urllib.parse import urlencode, urlsplit
 import requests
 
 from asc_web.extensions import db
-from asc_web.models import Connection
+from asc_web.models import Authorization
 from tests.integration.connect.conftest import Merchant
 from tests.support import amazon
 
@@ -21,7 +21,7 @@ def _token_calls(hooks) -> int:
 
 def _connections(live) -> int:
     with live.app.app_context():
-        return db.session.scalar(db.select(db.func.count(Connection.id)))
+        return db.session.scalar(db.select(db.func.count(Authorization.id)))
 
 
 def _assert_refused(response, live, hooks, token_calls=0):
@@ -162,5 +162,5 @@ def test_no_token_code_or_state_in_database_logs_or_pages(
         for secret in secrets:
             assert secret.encode() not in stored
     with live.app.app_context():
-        conn = db.session.scalar(db.select(Connection))
+        conn = db.session.scalar(db.select(Authorization))
         assert conn.refresh_token_encrypted and "Atzr|" not in conn.refresh_token_encrypted

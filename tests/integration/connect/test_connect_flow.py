@@ -4,13 +4,9 @@ from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 from asc_web.extensions import db
-from asc_web.models import CommunicationError, Connection, StoreActivity
+from asc_web.models import CommunicationError, StoreActivity
+from tests.integration.connect.conftest import authorization_of as _connection
 from tests.support import amazon
-
-
-def _connection(live, store_id):
-    with live.app.app_context():
-        return db.session.scalar(db.select(Connection).where(Connection.store_id == store_id))
 
 
 def test_consent_url_is_built_from_configuration(live, merchant, add_store):
@@ -48,7 +44,7 @@ def test_connecting_a_store_stores_an_encrypted_year_long_connection(
     conn = _connection(live, store_id)
     assert conn.selling_partner_id == "A1NASELLER0001"
     assert conn.region == "NA"
-    assert conn.marketplace_id == "ATVPDKIKX0DER"
+    assert conn.participation("ATVPDKIKX0DER").is_participating
     assert conn.expires_at - conn.authorized_at == timedelta(days=365)
     assert "Atzr|" not in conn.refresh_token_encrypted
     with live.app.app_context():
@@ -140,7 +136,10 @@ def test_renewal_with_a_different_seller_is_refused_and_keeps_the_old_connection
     page = merchant.http.get(
         amazon.authorize(merchant.http, merchant.consent_url(store_id), "us.only@example.com")
     )
-    assert "is connected to seller A1NASELLER0001, but you signed in as seller" in page.text
+    assert (
+        "uses the authorization of seller A1NASELLER0001, but you signed in as seller" in page.text
+    )
+    assert "Nothing was changed: “Amazon Store USA” keep the authorization" in page.text
     after = _connection(live, store_id)
     assert after.selling_partner_id == "A1NASELLER0001"
     assert after.refresh_token_encrypted == before.refresh_token_encrypted

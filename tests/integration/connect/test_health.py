@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from asc_web import clock
 from asc_web.extensions import db
-from asc_web.models import CommunicationError, Connection, Store, StoreActivity
+from asc_web.models import Authorization, CommunicationError, Store, StoreActivity
 from tests.support import amazon
 
 HTMX = {"HX-Request": "true"}
@@ -17,7 +17,7 @@ HTMX = {"HX-Request": "true"}
 def _age(live, store_id: int, days: int) -> None:
     """Pretend the store was authorized ``days`` ago."""
     with live.app.app_context():
-        conn = db.session.scalar(db.select(Connection).where(Connection.store_id == store_id))
+        conn = db.session.get(Store, store_id).authorization
         conn.authorized_at = clock.utcnow() - timedelta(days=days)
         conn.expires_at = conn.authorized_at + timedelta(days=365)
         db.session.commit()
@@ -56,9 +56,7 @@ def test_card_shows_days_left_and_authorized_until(live, merchant, connected_sto
     store_id = connected_store()
     _age(live, store_id, 355)
     with live.app.app_context():
-        until = db.session.scalar(
-            db.select(Connection.expires_at).where(Connection.store_id == store_id)
-        )
+        until = db.session.get(Store, store_id).authorization.expires_at
     card = _card(merchant, store_id)
     assert "Renewal due" in card and "(10 days left)" in card
     assert f'Authorized until</dt><dd><time datetime="{until.isoformat()}">' in card
@@ -69,7 +67,7 @@ def test_renewal_replaces_the_token_and_restarts_the_year(live, merchant, connec
     store_id = connected_store()
     _age(live, store_id, 340)
     with live.app.app_context():
-        before = db.session.scalar(db.select(Connection).where(Connection.store_id == store_id))
+        before = db.session.get(Store, store_id).authorization
         old_ciphertext, old_expiry = before.refresh_token_encrypted, before.expires_at
     assert "Renew authorization" in _card(merchant, store_id)
 
@@ -78,11 +76,11 @@ def test_renewal_replaces_the_token_and_restarts_the_year(live, merchant, connec
     )
     assert "Store connected" in merchant.http.get(location).text
     with live.app.app_context():
-        conn = db.session.scalar(db.select(Connection).where(Connection.store_id == store_id))
+        conn = db.session.get(Store, store_id).authorization
         assert conn.refresh_token_encrypted != old_ciphertext
         assert conn.expires_at > old_expiry + timedelta(days=300)
         assert abs(conn.expires_at - (clock.utcnow() + timedelta(days=365))) < timedelta(minutes=5)
-        assert db.session.scalar(db.select(db.func.count(Connection.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 1
         actions = db.session.scalars(
             db.select(StoreActivity.action).where(StoreActivity.store_id == store_id)
         ).all()
@@ -112,7 +110,7 @@ def test_dashboard_panel_offers_check_disconnect_and_recent_errors(
     assert "Authorized until" in panel and "Last checked" in panel
     assert "QuotaExceeded" in panel
     assert f'href="/stores/{store_id}/errors"' in panel
-    assert "Add their stores with this authorization" in panel
+    assert "use this authorization for them" in panel
 
     checked = merchant.http.post(
         f"{live.url}/stores/{store_id}/check",
@@ -139,8 +137,9 @@ def test_dashboard_connect_answers_with_the_dashboard_awaiting_amazon(live, merc
     assert 'hx-target="#dashboard"' in started.text
 
 
-def test_us_connect_offers_canada_and_mexico_in_one_click(live, merchant, add_store, hooks):
+def test_us_connect_offers_canada_and_mexico_one_click_each(live, merchant, add_store, hooks):
     store_id = add_store()
+    canada = add_store("Amazon Store Canada", "CA")  # exists already, not connected
     started = merchant.start(store_id, htmx=True)
     import json
 
@@ -154,23 +153,36 @@ def test_us_connect_offers_canada_and_mexico_in_one_click(live, merchant, add_st
     assert "is connected with Amazon Seller Central" in polled
     offer = polled.split('class="offer-more"')[1].split("</form>")[0]
     assert "This seller also sells in Canada and Mexico" in offer
+    # The existing Canada store is offered, never a duplicate; Mexico gets a new store.
+    assert f'name="use" value="{canada}"' in offer and "Use it for “Amazon Store Canada”" in offer
+    assert 'name="add" value="MX"' in offer and "Add “Amazon Store Mexico”" in offer
     token = re.search(r'name="csrf_token" value="([^"]+)"', offer).group(1)
-    codes = re.findall(r'name="marketplace" value="([A-Z]+)"', offer)
-    assert codes == ["CA", "MX"]
+    name_mx = re.search(r'name="name_MX" value="([^"]+)"', offer).group(1)
 
-    added = merchant.http.post(
-        f"{live.url}/stores/{store_id}/marketplaces",
-        data={"csrf_token": token, "marketplace": codes},
-        allow_redirects=False,
-    )
-    assert added.status_code == 303
+    for data in ({"use": str(canada)}, {"add": "MX", "name_MX": name_mx}):
+        added = merchant.http.post(
+            f"{live.url}/stores/{store_id}/marketplaces",
+            data={"csrf_token": token, "next": "home", **data},
+            allow_redirects=False,
+        )
+        assert added.status_code == 303 and added.headers["Location"] == "/"
     assert hooks.stats()["consents"] == 1, "no second trip to Amazon"
     with live.app.app_context():
         stores = db.session.scalars(db.select(Store).order_by(Store.id)).all()
         assert [s.marketplace_code for s in stores] == ["US", "CA", "MX"]
-        assert all(s.connection is not None for s in stores)
+        assert [s.name for s in stores] == [
+            "Amazon Store USA",
+            "Amazon Store Canada",
+            "Amazon Store Mexico",
+        ]
+        assert len({s.authorization_id for s in stores}) == 1
+        assert stores[0].authorization_id is not None
     home = merchant.http.get(live.url + "/").text
-    assert "Added and connected" in home
+    assert "“Amazon Store Mexico” now uses the authorization of seller A1NASELLER0001" in home
+    card = _card(merchant, store_id)
+    assert (
+        'Also used by</dt><dd class="also-used-by">Amazon Store Canada, Amazon Store Mexico' in card
+    )
 
 
 def test_uk_connect_offers_nothing_more(live, merchant, add_store):

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from asc_web.extensions import db
-from asc_web.models import Connection, Store
+from asc_web.models import Authorization, Store
 from tests.integration.connect.conftest import Merchant
 
 
@@ -20,15 +20,15 @@ def test_disconnect_explains_itself_then_forgets_the_tokens(
 ):
     store_id = connected_store()
     with live.app.app_context():
-        ciphertext = db.session.scalar(db.select(Connection.refresh_token_encrypted))
+        ciphertext = db.session.scalar(db.select(Authorization.refresh_token_encrypted))
     page = merchant.http.get(f"{live.url}/stores/{store_id}/disconnect")
-    assert "ASC Web will forget this store's Amazon authorization" in page.text
+    assert "No other store uses it, so ASC Web forgets its tokens." in page.text
     assert f'href="{live.sandbox}/sellercentral/us/apps/manage"' in page.text
     assert "Manage Your Apps" in page.text
     done = _csrf_post(merchant, f"/stores/{store_id}/disconnect")
     assert done.status_code == 303
     with live.app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Connection.id))) == 0
+        assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 0
     if database_url.startswith("sqlite:///"):
         path = Path(database_url.removeprefix("sqlite:///"))
         stored = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
@@ -43,7 +43,7 @@ def test_viewer_cannot_disconnect_or_check(live, connected_store):
     for path in (f"/stores/{store_id}/disconnect", f"/stores/{store_id}/check"):
         assert _csrf_post(viewer, path).status_code == 403
     with live.app.app_context():
-        assert db.session.scalar(db.select(db.func.count(Connection.id))) == 1
+        assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 1
 
 
 def test_check_now_reports_a_healthy_connection(live, merchant, connected_store, hooks):
@@ -63,22 +63,31 @@ def test_canada_and_mexico_are_added_from_the_us_authorization(
     store_id = connected_store()
     offer = merchant.http.get(f"{live.url}/stores/{store_id}/marketplaces")
     assert "Canada" in offer.text and "Mexico" in offer.text
-    assert (
-        "United Kingdom"
-        not in offer.text.split("Sell in more marketplaces")[1].split("always needs")[0]
-    )
-    added = _csrf_post(merchant, f"/stores/{store_id}/marketplaces", {"marketplace": ["CA", "MX"]})
-    assert added.status_code == 303
+    assert "Amazon Store Canada" in offer.text  # the suggested, editable name
+    assert "United Kingdom</h2>" not in offer.text
+    before = hooks.stats()["sellers_calls"]
+    for code, name in (("CA", "Amazon Store Canada"), ("MX", "Mexico shop")):
+        added = _csrf_post(
+            merchant, f"/stores/{store_id}/marketplaces", {"add": code, f"name_{code}": name}
+        )
+        assert added.status_code == 303
     assert hooks.stats()["consents"] == 1
+    assert hooks.stats()["sellers_calls"] == before  # nothing asked of Amazon
     with live.app.app_context():
         stores = db.session.scalars(db.select(Store).order_by(Store.id)).all()
         assert [s.marketplace_code for s in stores] == ["US", "CA", "MX"]
-        assert {s.connection.selling_partner_id for s in stores} == {"A1NASELLER0001"}
-        assert stores[1].name == "Amazon Store USA Canada"
+        assert {s.authorization.selling_partner_id for s in stores} == {"A1NASELLER0001"}
+        assert [s.name for s in stores[1:]] == ["Amazon Store Canada", "Mexico shop"]
+        assert db.session.scalar(db.select(db.func.count(Authorization.id))) == 1
     checked = live.app.test_cli_runner().invoke(args=["connections", "check"])
     assert "Checked 3 store(s): 3 ok" in checked.output
     again = merchant.http.get(f"{live.url}/stores/{store_id}/marketplaces")
-    assert "already connected as “Amazon Store USA Canada”" in again.text
+    assert "“<a" in again.text and "Amazon Store Canada</a>” uses this authorization" in again.text
+    twice = _csrf_post(
+        merchant, f"/stores/{store_id}/marketplaces", {"add": "CA", "name_CA": "Canada again"}
+    )
+    assert twice.status_code == 422
+    assert "already connected to the store “Amazon Store Canada”" in twice.text
 
 
 def test_errors_log_lists_amazon_errors_for_admins_and_per_store(live, merchant, add_store, hooks):

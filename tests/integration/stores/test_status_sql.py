@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from asc_web import clock
 from asc_web.extensions import db
-from asc_web.models import AuthorizationAttempt, Connection, Store, User
+from asc_web.models import Authorization, AuthorizationAttempt, Store, User
 from asc_web.models.status import LABELS, attention_count_select, condition, store_status
+from tests.support.data import add_authorization
 
 # Days since authorization: active, renewal due, expired.
 AGES = (10, 340, 400)
@@ -29,17 +30,11 @@ def _facts(app, stores, accounts) -> None:
         store_id = stores.make(f"Status store {n}", "US", active=active)
         with app.app_context():
             if age is not None:
-                authorized = now - timedelta(days=age)
-                db.session.add(
-                    Connection(
-                        store_id=store_id,
-                        selling_partner_id=f"SELLER{n}",
-                        marketplace_id="ATVPDKIKX0DER",
-                        region="NA",
-                        authorized_at=authorized,
-                        expires_at=authorized + timedelta(days=365),
-                        revoked_at=now if revoked else None,
-                    )
+                add_authorization(
+                    [store_id],
+                    f"SELLER{n:08d}",
+                    authorized_at=now - timedelta(days=age),
+                    revoked_at=now if revoked else None,
                 )
             if attempt_minutes is not None:
                 db.session.add(
@@ -84,16 +79,7 @@ def test_the_cached_attention_count_follows_writes_from_anywhere_and_the_clock(
     with app.app_context():
         # Its renewal window opens in ten minutes.
         authorized = real() - timedelta(days=365 - 30, minutes=-10)
-        db.session.add(
-            Connection(
-                store_id=store_id,
-                selling_partner_id="SELLERX",
-                marketplace_id="ATVPDKIKX0DER",
-                region="NA",
-                authorized_at=authorized,
-                expires_at=authorized + timedelta(days=365),
-            )
-        )
+        add_authorization([store_id], "SELLERXX0001", authorized_at=authorized)
         db.session.commit()
 
     def banner() -> str:
@@ -110,8 +96,8 @@ def test_the_cached_attention_count_follows_writes_from_anywhere_and_the_clock(
     # A write through another app (another process in production) and its connection.
     other = make_app()
     with other.app_context():
-        conn = db.session.scalar(select(Connection).where(Connection.store_id == store_id))
-        conn.revoked_at = real()
+        store = db.session.get(Store, store_id)
+        db.session.get(Authorization, store.authorization_id).revoked_at = real()
         db.session.commit()
         db.engine.dispose()
     assert banner() == "1 store needs attention"
