@@ -7,7 +7,7 @@ import secrets
 import sqlite3
 from typing import NamedTuple
 
-from . import store, world
+from . import settings, store, world
 
 
 class Tokens(NamedTuple):
@@ -44,7 +44,7 @@ def issue_code(conn: sqlite3.Connection, client_id: str, redirect_uri: str, sell
 def redeem_code(
     conn: sqlite3.Connection, code: str, client_id: str, redirect_uri: str
 ) -> Tokens | None:
-    """Exchange a code for tokens, replacing the seller's previous authorization of the app."""
+    """Exchange a code for tokens (earlier refresh tokens stay live unless in strict mode)."""
     with store.transaction(conn):
         now = store.now(conn)
         row = conn.execute(
@@ -59,12 +59,14 @@ def redeem_code(
         region = conn.execute(
             "SELECT region FROM sellers WHERE seller_id = ?", (seller_id,)
         ).fetchone()["region"]
-        # A new authorization replaces the old refresh token (Amazon keeps one per seller+app).
-        conn.execute(
-            "UPDATE authorizations SET replaced_at = ? WHERE seller_id = ? AND client_id = ?"
-            " AND replaced_at IS NULL",
-            (now, seller_id, client_id),
-        )
+        # Amazon: "Generating a new refresh token does not invalidate previous refresh
+        # tokens". Strict mode (a setting) retires them, for apps that must not rely on that.
+        if settings.load(conn).retire_previous_tokens:
+            conn.execute(
+                "UPDATE authorizations SET replaced_at = ? WHERE seller_id = ? AND client_id = ?"
+                " AND replaced_at IS NULL",
+                (now, seller_id, client_id),
+            )
         refresh = "Atzr|" + secrets.token_urlsafe(96)
         cur = conn.execute(
             "INSERT INTO authorizations (seller_id, client_id, region, refresh_hash,"

@@ -1,4 +1,4 @@
-"""Test hooks (loopback only, off in production): revoke, fail, clock, reset, stats."""
+"""Test hooks (loopback only, off in production): revoke, fail, clock, settings, reset, stats."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, jsonify, request
 from werkzeug.wrappers import Response
 
-from . import faults, grants, security, store
+from . import faults, grants, security, settings, store
 from .store import get_db
 
 bp = Blueprint("sandbox_hooks", __name__)
@@ -94,9 +94,19 @@ def clock() -> Response:
     return jsonify({"offset_s": offset, "now": _iso(store.now(conn))})
 
 
+@bp.post("/settings")
+def change_settings() -> Response:
+    """Change any of the settings (strict token mode, Sellers API limits); answer all of them."""
+    try:
+        changes = settings.parse(request.get_json(silent=True))
+    except ValueError as exc:
+        return bad(str(exc))
+    return jsonify(settings.update(get_db(), changes)._asdict())
+
+
 @bp.post("/reset")
 def reset() -> Response:
-    """Wipe and reseed the world; the clock goes back to real time."""
+    """Wipe and reseed the world; default settings, and the clock back to real time."""
     conn = get_db()
     store.reset(conn)
     return jsonify({"reset": True, "now": _iso(store.now(conn))})
@@ -104,11 +114,16 @@ def reset() -> Response:
 
 @bp.get("/stats")
 def stats() -> Response:
-    """Report counts of consents, token calls by grant and Sellers API calls."""
+    """Report counts of consents, token calls by grant and Sellers API calls, and settings."""
     conn = get_db()
     counts = store.counters(conn)
     live = conn.execute(
         "SELECT COUNT(*) AS n FROM authorizations WHERE revoked_at IS NULL AND replaced_at IS NULL"
+    ).fetchone()["n"]
+    unexpired = conn.execute(
+        "SELECT COUNT(*) AS n FROM authorizations WHERE revoked_at IS NULL AND replaced_at IS NULL"
+        " AND expires_at > ?",
+        (store.now(conn),),
     ).fetchone()["n"]
     return jsonify(
         {
@@ -120,9 +135,11 @@ def stats() -> Response:
             },
             "sellers_calls": counts.get("sellers", 0),
             "authorizations": live,
+            "refresh_tokens_live": unexpired,
             "pending_faults": faults.pending(conn),
             "clock_offset_s": float(store.meta(conn, "clock_offset_s") or 0),
             "now": _iso(store.now(conn)),
+            "settings": settings.load(conn)._asdict(),
         }
     )
 

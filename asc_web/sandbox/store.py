@@ -44,7 +44,8 @@ CREATE TABLE IF NOT EXISTS faults (
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 """
 
-# Everything except meta is world state; meta keeps the generated secrets across resets.
+# Everything except meta is world state; meta keeps the generated secrets across resets
+# (reset removes only its clock offset and settings).
 STATE_TABLES = (
     "applications",
     "sellers",
@@ -107,11 +108,11 @@ def init_db(path: str) -> None:
 
 
 def reset(conn: sqlite3.Connection) -> None:
-    """Wipe all world state, reseed it and put the clock back to real time."""
+    """Wipe all world state, reseed it, restore default settings and real time."""
     with transaction(conn):
         for table in STATE_TABLES:
             conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        conn.execute("DELETE FROM meta WHERE key IN ('seeded', 'clock_offset_s')")
+        conn.execute("DELETE FROM meta WHERE key IN ('seeded', 'clock_offset_s', 'settings')")
         _seed(conn)
 
 

@@ -113,6 +113,52 @@ def test_clock_and_reset(sandbox):
     assert sandbox.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
 
 
+DEFAULT_SETTINGS = {"retire_previous_tokens": False, "sellers_rate": 0.016, "sellers_burst": 15}
+
+
+def test_settings_change_any_subset_and_reset_restores(sandbox):
+    """The settings hook answers every setting; reset puts the defaults back."""
+    assert sandbox.hook("stats").json()["settings"] == DEFAULT_SETTINGS
+    response = sandbox.hook("settings", retire_previous_tokens=True)
+    assert response.status_code == 200
+    assert response.json() == {**DEFAULT_SETTINGS, "retire_previous_tokens": True}
+    both = sandbox.hook("settings", sellers_rate=2, sellers_burst=3).json()
+    assert both == {"retire_previous_tokens": True, "sellers_rate": 2.0, "sellers_burst": 3}
+    assert sandbox.hook("settings").json() == both
+    assert sandbox.hook("stats").json()["settings"] == both
+    assert sandbox.hook("reset").status_code == 200
+    assert sandbox.hook("stats").json()["settings"] == DEFAULT_SETTINGS
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"retire_previous_tokens": "yes"}, {"retire_previous_tokens": 1}, {"sellers_rate": 0},
+     {"sellers_rate": -1}, {"sellers_rate": "fast"}, {"sellers_rate": True},
+     {"sellers_burst": 0}, {"sellers_burst": 1.5}, {"sellers_burst": False},
+     {"sellers_brust": 3}],
+)  # fmt: skip
+def test_settings_reject_bad_input(sandbox, body):
+    """Wrong types, out-of-range values and unknown names are refused; nothing changes."""
+    response = sandbox.hook("settings", **body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert sandbox.hook("stats").json()["settings"] == DEFAULT_SETTINGS
+
+
+def test_settings_reject_non_object(sandbox):
+    """A JSON body that is not an object is refused."""
+    response = requests.post(f"{sandbox.base}/_hooks/settings", json=[1], timeout=10)
+    assert response.status_code == 400
+
+
+def test_settings_shared_by_processes(tmp_path):
+    """Two apps on one sandbox file (two workers) see the same settings."""
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}
+    first, second = create_app(dict(config)).test_client(), create_app(dict(config)).test_client()
+    first.post("/sandbox/_hooks/settings", json={"sellers_burst": 4})
+    assert second.get("/sandbox/_hooks/stats").json["settings"]["sellers_burst"] == 4
+
+
 def test_revoke_unknown_user(sandbox):
     """Revoking for an unknown email is refused."""
     assert sandbox.hook("revoke", email="ghost@example.com").status_code == 400

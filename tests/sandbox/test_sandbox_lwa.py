@@ -180,13 +180,35 @@ def test_refresh_token_lives_365_days(sandbox):
     assert_lwa_error(sandbox.refresh(tokens["refresh_token"]), 400, "invalid_grant", BAD_REFRESH)
 
 
-def test_reauthorization_replaces_refresh_token(sandbox):
-    """A new authorization of the same seller makes the old refresh token invalid."""
+def test_new_refresh_token_leaves_earlier_ones_working(sandbox):
+    """As Amazon documents, a new authorization does not invalidate earlier refresh tokens."""
     first = sandbox.tokens()
     second = sandbox.tokens()
     assert first["refresh_token"] != second["refresh_token"]
+    assert sandbox.refresh(first["refresh_token"]).status_code == 200
+    assert sandbox.refresh(second["refresh_token"]).status_code == 200
+    assert sandbox.hook("stats").json()["refresh_tokens_live"] == 2
+
+
+def test_strict_mode_retires_earlier_refresh_tokens(sandbox):
+    """With retire_previous_tokens, a new authorization makes the old refresh token invalid."""
+    assert sandbox.hook("settings", retire_previous_tokens=True).status_code == 200
+    first = sandbox.tokens()
+    second = sandbox.tokens()
     assert_lwa_error(sandbox.refresh(first["refresh_token"]), 400, "invalid_grant", BAD_REFRESH)
     assert sandbox.refresh(second["refresh_token"]).status_code == 200
+    assert sandbox.hook("stats").json()["refresh_tokens_live"] == 1
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_revoke_stops_every_refresh_token_of_the_seller(sandbox, strict):
+    """Revocation ends all of the seller's refresh tokens, in both modes."""
+    sandbox.hook("settings", retire_previous_tokens=strict)
+    first, second = sandbox.tokens(), sandbox.tokens()
+    sandbox.hook("revoke", email=sandbox.primary)
+    for tokens in (first, second):
+        assert_lwa_error(sandbox.refresh(tokens["refresh_token"]), 400, "invalid_grant")
+    assert sandbox.hook("stats").json()["refresh_tokens_live"] == 0
 
 
 def test_other_sellers_are_independent(sandbox):
