@@ -42,15 +42,18 @@ def issue_code(conn: sqlite3.Connection, client_id: str, redirect_uri: str, sell
 
 
 def redeem_code(
-    conn: sqlite3.Connection, code: str, client_id: str, redirect_uri: str
+    conn: sqlite3.Connection, code: str, client_id: str, redirect_uri: str | None
 ) -> Tokens | None:
-    """Exchange a code for tokens (earlier refresh tokens stay live unless in strict mode)."""
+    """Exchange a code for tokens; a redirect_uri, when sent, must be the code's own.
+
+    Earlier refresh tokens of the seller stay live unless in strict mode.
+    """
     with store.transaction(conn):
         now = store.now(conn)
         row = conn.execute(
             "SELECT seller_id FROM auth_codes WHERE code_hash = ? AND used_at IS NULL"
-            " AND expires_at > ? AND client_id = ? AND redirect_uri = ?",
-            (digest(code), now, client_id, redirect_uri),
+            " AND expires_at > ? AND client_id = ? AND (? IS NULL OR redirect_uri = ?)",
+            (digest(code), now, client_id, redirect_uri, redirect_uri),
         ).fetchone()
         if row is None:
             return None

@@ -91,6 +91,30 @@ def test_wrong_redirect_uri(sandbox):
     assert_lwa_error(sandbox.exchange(code, redirect_uri=other), 400, "invalid_grant", BAD_CODE)
 
 
+@pytest.mark.parametrize("omitted", [None, ""], ids=["absent", "empty"])
+def test_code_exchange_without_redirect_uri(sandbox, omitted):
+    """redirect_uri is optional (an empty one counts as omitted); the code still binds."""
+    code = sandbox.code()["spapi_oauth_code"]
+    data = {
+        "grant_type": "authorization_code", "code": code,
+        "client_id": world.CLIENT_ID, "client_secret": world.CLIENT_SECRET,
+    }  # fmt: skip
+    if omitted is not None:
+        data["redirect_uri"] = omitted
+    response = requests.post(sandbox.token_url, data=data, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json()["refresh_token"].startswith("Atzr|")
+    assert_lwa_error(sandbox.exchange(code), 400, "invalid_grant", BAD_CODE)
+
+
+def test_wrong_redirect_uri_does_not_use_up_the_code(sandbox):
+    """A mismatched redirect_uri is refused; the right one still works afterwards."""
+    code = sandbox.code()["spapi_oauth_code"]
+    other = "http://localhost:5000/amazon/callback"
+    assert_lwa_error(sandbox.exchange(code, redirect_uri=other), 400, "invalid_grant", BAD_CODE)
+    assert sandbox.exchange(code).status_code == 200
+
+
 @pytest.mark.parametrize(
     "extra",
     [{"client_secret": "wrong"}, {"client_id": "amzn1.application-oa2-client.other"}],
@@ -113,9 +137,7 @@ def test_unsupported_grant_type(sandbox, grant):
     assert_lwa_error(response, 400, "unsupported_grant_type")
 
 
-@pytest.mark.parametrize(
-    "missing", ["grant_type", "code", "redirect_uri", "client_id", "client_secret"]
-)
+@pytest.mark.parametrize("missing", ["grant_type", "code", "client_id", "client_secret"])
 def test_missing_parameters(sandbox, missing):
     """Each missing parameter is an invalid_request naming it."""
     data = {
