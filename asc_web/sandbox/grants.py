@@ -18,10 +18,11 @@ class Tokens(NamedTuple):
 
 
 class Access(NamedTuple):
-    """The outcome of checking an access token: the seller, or why it was refused."""
+    """The outcome of checking an access token: seller and client, or why it was refused."""
 
     seller_id: str | None
     reason: str
+    client_id: str | None = None
 
 
 def digest(token: str) -> str:
@@ -112,7 +113,8 @@ def check_access(conn: sqlite3.Connection, token: str, region: str) -> Access:
     if not token:
         return Access(None, "Access token is missing in the request header.")
     row = conn.execute(
-        "SELECT t.seller_id, t.region, t.expires_at, a.revoked_at FROM access_tokens t"
+        "SELECT t.seller_id, t.region, t.expires_at, a.revoked_at, a.client_id"
+        " FROM access_tokens t"
         " JOIN authorizations a ON a.id = t.authorization_id WHERE t.token_hash = ?",
         (digest(token),),
     ).fetchone()
@@ -122,7 +124,7 @@ def check_access(conn: sqlite3.Connection, token: str, region: str) -> Access:
         return Access(None, "The access token you provided has expired.")
     if row["region"] != region.upper():
         return Access(None, "The access token you provided is not valid for this region.")
-    return Access(row["seller_id"], "")
+    return Access(row["seller_id"], "", row["client_id"])
 
 
 def revoke_seller(conn: sqlite3.Connection, seller_id: str) -> int:

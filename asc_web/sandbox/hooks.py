@@ -134,6 +134,7 @@ def stats() -> Response:
                 "other": counts.get("token:other", 0),
             },
             "sellers_calls": counts.get("sellers", 0),
+            "sellers_throttled": counts.get("sellers:throttled", 0),
             "authorizations": live,
             "refresh_tokens_live": unexpired,
             "pending_faults": faults.pending(conn),

@@ -60,8 +60,11 @@ def parse(body: object) -> dict:
 
 
 def update(conn: sqlite3.Connection, changes: dict) -> Settings:
-    """Apply changes and return the full settings."""
+    """Apply changes and return the full settings; new limits refill every bucket at once."""
     with store.transaction(conn):
         current = load(conn)._replace(**changes)
         store.set_meta(conn, KEY, json.dumps(current._asdict()))
+        # Whoever changes the limits expects them to apply now, not after a refill.
+        if {"sellers_rate", "sellers_burst"} & set(changes):
+            conn.execute("DELETE FROM buckets")
     return current

@@ -42,6 +42,9 @@ CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, status INTEGER,
     error TEXT, delay_s REAL, remaining INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS buckets (
+    seller_id TEXT NOT NULL, client_id TEXT NOT NULL, tokens REAL NOT NULL,
+    updated_at REAL NOT NULL, PRIMARY KEY (seller_id, client_id));
 """
 
 # Everything except meta is world state; meta keeps the generated secrets across resets
@@ -56,6 +59,7 @@ STATE_TABLES = (
     "access_tokens",
     "faults",
     "counters",
+    "buckets",
 )
 
 
