@@ -16,6 +16,7 @@ from . import store
 
 DEFAULTS = {
     "SANDBOX_HOOKS_ENABLED": True,
+    "SANDBOX_CLOCK_FILE": None,
     "SESSION_COOKIE_NAME": "sandbox_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -43,7 +44,7 @@ def create_app(config: dict | None = None, url_prefix: str = "/sandbox") -> Flas
     if not app.config.get("SANDBOX_DB_PATH"):
         app.config["SANDBOX_DB_PATH"] = os.path.join(app.instance_path, "sandbox.sqlite3")
     path = app.config["SANDBOX_DB_PATH"]
-    store.init_db(path)
+    store.init_db(path, app.config["SANDBOX_CLOCK_FILE"])
     # Generated secrets live in the sandbox database so every worker process shares them.
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = store.secret(path, "session_secret")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
 from . import faults, grants, security, settings, store
@@ -90,7 +90,7 @@ def clock() -> Response:
     if days is None or seconds is None:
         return bad("advance_days and advance_seconds must be numbers")
     conn = get_db()
-    offset = store.advance_clock(conn, days * 86400 + seconds)
+    offset = store.advance_clock(conn, days * 86400 + seconds, _clock_file())
     return jsonify({"offset_s": offset, "now": _iso(store.now(conn))})
 
 
@@ -108,7 +108,7 @@ def change_settings() -> Response:
 def reset() -> Response:
     """Wipe and reseed the world; default settings, and the clock back to real time."""
     conn = get_db()
-    store.reset(conn)
+    store.reset(conn, _clock_file())
     return jsonify({"reset": True, "now": _iso(store.now(conn))})
 
 
@@ -138,11 +138,16 @@ def stats() -> Response:
             "authorizations": live,
             "refresh_tokens_live": unexpired,
             "pending_faults": faults.pending(conn),
-            "clock_offset_s": float(store.meta(conn, "clock_offset_s") or 0),
+            "clock_offset_s": store.clock_offset(conn),
             "now": _iso(store.now(conn)),
             "settings": settings.load(conn)._asdict(),
         }
     )
+
+
+def _clock_file() -> str | None:
+    """Return the file the console reads the sandbox clock offset from, if configured."""
+    return current_app.config.get("SANDBOX_CLOCK_FILE")
 
 
 def _iso(epoch: float) -> str:

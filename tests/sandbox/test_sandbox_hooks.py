@@ -219,3 +219,28 @@ def test_mounted_under_dispatcher(tmp_path):
     assert token.json["error"] == "invalid_request"
     assert call("GET", "/sandbox/_hooks/stats").status_code == 200
     assert call("GET", "/elsewhere").text == "main app"
+
+
+def test_clock_file_follows_the_sandbox_clock(tmp_path):
+    """SANDBOX_CLOCK_FILE gets the offset at start, after each clock move and after reset."""
+    clock_file = tmp_path / "shared" / "clock_offset"
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_CLOCK_FILE": str(clock_file)}
+    client = create_app(dict(config)).test_client()
+    assert clock_file.read_text() == "0.0\n"
+    assert client.post("/sandbox/_hooks/clock", json={"advance_days": 30}).status_code == 200
+    assert clock_file.read_text() == "2592000.0\n"
+    client.post("/sandbox/_hooks/clock", json={"advance_seconds": -0.5})
+    assert clock_file.read_text() == "2591999.5\n"
+    clock_file.write_text("stale\n")
+    create_app(dict(config))  # another worker starting puts the current offset back
+    assert clock_file.read_text() == "2591999.5\n"
+    assert client.post("/sandbox/_hooks/reset").status_code == 200
+    assert clock_file.read_text() == "0.0\n"
+    assert [p.name for p in clock_file.parent.iterdir()] == ["clock_offset"], "no temp files"
+
+
+def test_no_clock_file_by_default(tmp_path):
+    """Without SANDBOX_CLOCK_FILE nothing is written next to the database."""
+    client = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}).test_client()
+    client.post("/sandbox/_hooks/clock", json={"advance_days": 1})
+    assert sorted(p.name for p in tmp_path.iterdir() if "sqlite3" not in p.name) == []
