@@ -45,10 +45,7 @@ def issue_code(conn: sqlite3.Connection, client_id: str, redirect_uri: str, sell
 def redeem_code(
     conn: sqlite3.Connection, code: str, client_id: str, redirect_uri: str | None
 ) -> Tokens | None:
-    """Exchange a code for tokens; a redirect_uri, when sent, must be the code's own.
-
-    Earlier refresh tokens of the seller stay live unless in strict mode.
-    """
+    """Exchange a code for tokens; a redirect_uri, when sent, must be the code's own."""
     with store.transaction(conn):
         now = store.now(conn)
         row = conn.execute(

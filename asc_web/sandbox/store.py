@@ -207,11 +207,9 @@ def advance_clock(conn: sqlite3.Connection, seconds: float, clock_file: str | No
 
 
 def write_clock_file(path: str | None, offset: float) -> None:
-    """Publish the offset for the console: a temp file in the same folder, then a rename.
-
-    Called inside the write transaction, so concurrent clock changes reach the file in the
-    order they reached the database, and a reader never sees a half-written file.
-    """
+    """Publish the offset for the console: a temp file in the same folder, then a rename."""
+    # Callers hold the write transaction, so concurrent clock changes reach the file in the
+    # order they reached the database; the rename means no reader sees a half-written file.
     if not path:
         return
     target = Path(path)
