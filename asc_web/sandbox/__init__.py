@@ -17,6 +17,7 @@ from . import store
 DEFAULTS = {
     "SANDBOX_HOOKS_ENABLED": True,
     "SANDBOX_CLOCK_FILE": None,
+    "SANDBOX_TRUSTED_PROXIES": 0,
     "SESSION_COOKIE_NAME": "sandbox_session",
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
@@ -39,6 +40,10 @@ def create_app(config: dict | None = None, url_prefix: str = "/sandbox") -> Flas
     app = Flask(__name__, static_folder=None)
     app.config.update(DEFAULTS)
     app.config.update(config or {})
+    proxies = app.config["SANDBOX_TRUSTED_PROXIES"]
+    app.config["SANDBOX_TRUSTED_PROXIES"] = int(proxies)  # may come from the environment
+    if app.config["SANDBOX_TRUSTED_PROXIES"] < 0:
+        raise ValueError("SANDBOX_TRUSTED_PROXIES must be 0 or more")
     prefix = url_prefix.rstrip("/")
     app.config["SANDBOX_URL_PREFIX"] = prefix
     if not app.config.get("SANDBOX_DB_PATH"):

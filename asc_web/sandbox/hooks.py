@@ -16,8 +16,14 @@ bp = Blueprint("sandbox_hooks", __name__)
 
 @bp.before_request
 def _loopback_only() -> None:
-    """Hide the hooks from anything but the local machine."""
-    if not security.is_loopback(request.remote_addr):
+    """Hide the hooks from anything but the local machine, also behind a local proxy."""
+    proxies = current_app.config["SANDBOX_TRUSTED_PROXIES"]
+    client = security.forwarded_client(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), proxies
+    )
+    # Both must be local: the peer (a proxy here) and the client it relays for. The sandbox
+    # sits outside the main app's ProxyFix, so a relayed outsider arrives from 127.0.0.1.
+    if not (security.is_loopback(request.remote_addr) and security.is_loopback(client)):
         abort(404)
 
 

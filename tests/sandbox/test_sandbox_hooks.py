@@ -244,3 +244,41 @@ def test_no_clock_file_by_default(tmp_path):
     client = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}).test_client()
     client.post("/sandbox/_hooks/clock", json={"advance_days": 1})
     assert sorted(p.name for p in tmp_path.iterdir() if "sqlite3" not in p.name) == []
+
+
+def hook_status(client, addr: str, forwarded_for: str | None = None) -> int:
+    """GET the stats hook from an address, optionally through a proxy's X-Forwarded-For."""
+    headers = {} if forwarded_for is None else {"X-Forwarded-For": forwarded_for}
+    response = client.get(
+        "/sandbox/_hooks/stats", environ_base={"REMOTE_ADDR": addr}, headers=headers
+    )
+    return response.status_code
+
+
+def test_hooks_behind_a_local_proxy(tmp_path):
+    """With SANDBOX_TRUSTED_PROXIES=1 an outsider relayed by a local proxy gets 404."""
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_TRUSTED_PROXIES": 1}
+    client = create_app(config).test_client()
+    assert hook_status(client, "127.0.0.1", "203.0.113.9") == 404
+    assert hook_status(client, "127.0.0.1", "127.0.0.1, 203.0.113.9") == 404
+    assert client.post("/sandbox/_hooks/reset", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                       headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404  # fmt: skip
+    assert hook_status(client, "127.0.0.1") == 200
+    assert hook_status(client, "127.0.0.1", "127.0.0.1") == 200
+    assert hook_status(client, "127.0.0.1", "203.0.113.9, ::1") == 200
+    assert hook_status(client, "10.0.0.5", "127.0.0.1") == 404, "the proxy itself must be local"
+
+
+def test_hooks_behind_two_proxies(tmp_path):
+    """With two trusted proxies the second entry from the right is the client."""
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_TRUSTED_PROXIES": "2"}
+    client = create_app(config).test_client()
+    assert hook_status(client, "127.0.0.1", "203.0.113.9, 127.0.0.1") == 404
+    assert hook_status(client, "127.0.0.1", "127.0.0.1, 203.0.113.9") == 200
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(tmp_path):
+    """The default (0) keeps today's behaviour: only the peer's address counts."""
+    client = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}).test_client()
+    assert hook_status(client, "127.0.0.1", "203.0.113.9") == 200
+    assert hook_status(client, "203.0.113.9", "127.0.0.1") == 404
