@@ -35,7 +35,7 @@ class SandboxSessionInterface(SecureCookieSessionInterface):
 
 def create_app(config: dict | None = None, url_prefix: str = "/sandbox") -> Flask:
     """Build the sandbox app with every route under `url_prefix` ("" when mounted)."""
-    from . import consent, hooks, lwa, screens, signin, spapi  # noqa: F401 - registers routes
+    from . import consent, hooks, lwa, manage, screens, signin, spapi  # noqa: F401 - routes
 
     app = Flask(__name__, static_folder=None)
     app.config.update(DEFAULTS)

@@ -124,12 +124,26 @@ def check_access(conn: sqlite3.Connection, token: str, region: str) -> Access:
     return Access(row["seller_id"], "", row["client_id"])
 
 
-def revoke_seller(conn: sqlite3.Connection, seller_id: str) -> int:
-    """Revoke the seller's authorizations of our app; their tokens stop working at once."""
+def revoke_seller(
+    conn: sqlite3.Connection, seller_id: str, client_id: str = world.CLIENT_ID
+) -> int:
+    """Revoke all the seller's authorizations of an app; their tokens stop working at once."""
     with store.transaction(conn):
         cur = conn.execute(
             "UPDATE authorizations SET revoked_at = ? WHERE seller_id = ? AND client_id = ?"
             " AND revoked_at IS NULL",
-            (store.now(conn), seller_id, world.CLIENT_ID),
+            (store.now(conn), seller_id, client_id),
         )
     return cur.rowcount
+
+
+def seller_apps(conn: sqlite3.Connection, seller_id: str) -> list[sqlite3.Row]:
+    """Return every app with the seller's live refresh tokens: count, latest dates."""
+    return conn.execute(
+        "SELECT p.application_id, p.name, p.client_id, p.is_draft, COUNT(a.id) AS live,"
+        " MAX(a.authorized_at) AS authorized_at, MAX(a.expires_at) AS expires_at"
+        " FROM applications p LEFT JOIN authorizations a ON a.client_id = p.client_id"
+        " AND a.seller_id = ? AND a.revoked_at IS NULL AND a.replaced_at IS NULL"
+        " AND a.expires_at > ? GROUP BY p.application_id ORDER BY p.name",
+        (seller_id, store.now(conn)),
+    ).fetchall()

@@ -101,6 +101,11 @@ def error_page(mp: str, code: str, application_id: str, explanation: str) -> Res
     )
 
 
+def invalid_access(mp: str) -> Response:
+    """Render the page a non-primary user gets: it never goes back to the application."""
+    return page("sandbox/invalid_access.html", 403, mp=mp, site=site_name(mp), user=current_user())
+
+
 def current_user() -> sqlite3.Row | None:
     """Return the fully signed-in (password and OTP) user of this session, if any."""
     email = session.get("user")

@@ -86,6 +86,21 @@ class Flow:
         assert response.status_code == 302, response.text
         return callback_params(response.headers["Location"])
 
+    def manage(self, login: str | None = PRIMARY) -> requests.Response:
+        """Open Manage Your Apps, signing in on the way when Seller Central asks."""
+        response = self._keep(self.http.get(self.url("/apps/manage")))
+        if login and response.url.endswith("/ap/signin"):
+            response = self.otp(page=self.sign_in(login))
+        return response
+
+    def press(
+        self, action: str, application_id: str = world.APPLICATION_ID, follow: bool = True
+    ) -> requests.Response:
+        """Press Remove or Re-Authorize (action "remove" or "reauthorize") for an app."""
+        data = {"application_id": application_id, "csrf_token": self.csrf}
+        url = self.url(f"/apps/manage/{action}")
+        return self._keep(self.http.post(url, data=data, allow_redirects=follow))
+
     def _keep(self, response: requests.Response) -> requests.Response:
         """Remember the page's CSRF token for the next form."""
         match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
