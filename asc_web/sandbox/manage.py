@@ -1,15 +1,16 @@
-"""Seller Central's Manage Your Apps: the seller's authorized apps, and Remove."""
+"""Seller Central's Manage Your Apps: the seller's authorized apps, Re-Authorize and Remove."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
-from . import grants
-from .screens import bp, current_user, invalid_access, page, site_name
+from . import grants, states
+from .screens import bp, current_user, invalid_access, page, session_binding, site_name
 from .signin import SITE, remember_next
 from .store import get_db
 
@@ -67,6 +68,7 @@ def manage(mp: str) -> Response:
         user=user,
         apps=apps,
         notice=session.pop("notice", None),
+        login_uri=current_app.config["SANDBOX_LOGIN_URI"],
     )
 
 
@@ -84,3 +86,30 @@ def remove_app(mp: str) -> Response:
     current_app.logger.info("sandbox: seller %s removed an app in Manage Your Apps", seller_id)
     session["notice"] = f"{app['name']} was removed. It can no longer access your account."
     return redirect(url_for(".manage", mp=mp), code=303)
+
+
+@bp.post(SITE + "/apps/manage/reauthorize")
+def reauthorize(mp: str) -> Response:
+    """Re-Authorize (or Authorize now): open the app's Login URI as Seller Central does."""
+    stop = _primary_only(mp)
+    if stop is not None:
+        return stop
+    app = _application(request.form.get("application_id"))
+    if app is None:
+        return page("sandbox/message.html", 400, **NO_SUCH_APP)
+    seller_id = current_user()["seller_id"]
+    application_id = app["application_id"]
+    state = states.issue(get_db(), session_binding(), seller_id, mp, application_id)
+    query = {
+        # Amazon's own is https://sellercentral.amazon.com/apps/authorize/confirm/<app id>.
+        "amazon_callback_uri": url_for(
+            ".authorize_return", mp=mp, application_id=application_id, _external=True
+        ),
+        "amazon_state": state,
+        "selling_partner_id": seller_id,
+    }
+    if app["is_draft"]:
+        query["version"] = "beta"
+    login_uri = current_app.config["SANDBOX_LOGIN_URI"]
+    joiner = "" if login_uri.endswith(("?", "&")) else "&" if "?" in login_uri else "?"
+    return redirect(f"{login_uri}{joiner}{urlencode(query)}", code=302)

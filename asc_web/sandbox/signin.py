@@ -84,6 +84,7 @@ def mfa(mp: str) -> Response:
     if request.method == "POST":
         if security.otp_ok(key, email, request.form.get("otp", ""), conn):
             session.pop("signin", None)
+            session.pop("binding", None)  # a new sign-in gets a new binding, as a new session
             session["user"] = email
             session["csrf"] = security.new_csrf_token()
             return redirect(resume_url(mp))

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, status INTEGER,
     error TEXT, delay_s REAL, remaining INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS amazon_states (
+    state_hash TEXT PRIMARY KEY, binding_hash TEXT NOT NULL, seller_id TEXT NOT NULL,
+    mp TEXT NOT NULL, application_id TEXT NOT NULL, expires_at REAL NOT NULL, used_at REAL);
 CREATE TABLE IF NOT EXISTS buckets (
     seller_id TEXT NOT NULL, client_id TEXT NOT NULL, tokens REAL NOT NULL,
     updated_at REAL NOT NULL, PRIMARY KEY (seller_id, client_id));
@@ -62,6 +65,7 @@ STATE_TABLES = (
     "faults",
     "counters",
     "buckets",
+    "amazon_states",
 )
 
 
