@@ -10,7 +10,7 @@ from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
 from . import grants, world
-from .screens import bp, current_user, error_page, page, site_name
+from .screens import bp, current_user, error_page, invalid_access, page, site_name
 from .signin import SITE
 from .store import get_db
 
@@ -41,11 +41,6 @@ def check_request(conn: sqlite3.Connection, args: dict) -> tuple[str, str] | Non
     if not args.get("state"):
         return "MD9999", "The state parameter is missing."
     return None
-
-
-def invalid_access(mp: str) -> Response:
-    """Render the page a non-primary user gets: it never goes back to the application."""
-    return page("sandbox/invalid_access.html", 403, mp=mp, site=site_name(mp), user=current_user())
 
 
 def _pending() -> dict | None:
@@ -87,15 +82,20 @@ def _consent_page(mp: str, status: int = 200, error: str | None = None) -> Respo
     )
 
 
+def begin(mp: str, args: dict) -> Response:
+    """Remember a checked consent request in the session, then sign in or ask for consent."""
+    session["consent"] = {"mp": mp, "args": args, "approved": False}
+    session.pop("next", None)  # the latest request is the one to resume after sign-in
+    return _guard(mp) or _consent_page(mp)
+
+
 @bp.get(SITE + "/apps/authorize/consent")
 def consent(mp: str) -> Response:
     """Validate the request first, remember it, then sign in or ask for consent."""
     problem = check_request(get_db(), request.args)
     if problem is not None:
         return error_page(mp, problem[0], request.args.get("application_id", ""), problem[1])
-    args = {key: request.args[key] for key in PARAMS if key in request.args}
-    session["consent"] = {"mp": mp, "args": args, "approved": False}
-    return _guard(mp) or _consent_page(mp)
+    return begin(mp, {key: request.args[key] for key in PARAMS if key in request.args})
 
 
 @bp.post(SITE + "/apps/authorize/confirm")

@@ -7,7 +7,7 @@ import secrets
 import sqlite3
 from typing import NamedTuple
 
-from . import store, world
+from . import settings, store, world
 
 
 class Tokens(NamedTuple):
@@ -18,10 +18,11 @@ class Tokens(NamedTuple):
 
 
 class Access(NamedTuple):
-    """The outcome of checking an access token: the seller, or why it was refused."""
+    """The outcome of checking an access token: seller and client, or why it was refused."""
 
     seller_id: str | None
     reason: str
+    client_id: str | None = None
 
 
 def digest(token: str) -> str:
@@ -42,15 +43,15 @@ def issue_code(conn: sqlite3.Connection, client_id: str, redirect_uri: str, sell
 
 
 def redeem_code(
-    conn: sqlite3.Connection, code: str, client_id: str, redirect_uri: str
+    conn: sqlite3.Connection, code: str, client_id: str, redirect_uri: str | None
 ) -> Tokens | None:
-    """Exchange a code for tokens, replacing the seller's previous authorization of the app."""
+    """Exchange a code for tokens; a redirect_uri, when sent, must be the code's own."""
     with store.transaction(conn):
         now = store.now(conn)
         row = conn.execute(
             "SELECT seller_id FROM auth_codes WHERE code_hash = ? AND used_at IS NULL"
-            " AND expires_at > ? AND client_id = ? AND redirect_uri = ?",
-            (digest(code), now, client_id, redirect_uri),
+            " AND expires_at > ? AND client_id = ? AND (? IS NULL OR redirect_uri = ?)",
+            (digest(code), now, client_id, redirect_uri, redirect_uri),
         ).fetchone()
         if row is None:
             return None
@@ -59,12 +60,14 @@ def redeem_code(
         region = conn.execute(
             "SELECT region FROM sellers WHERE seller_id = ?", (seller_id,)
         ).fetchone()["region"]
-        # A new authorization replaces the old refresh token (Amazon keeps one per seller+app).
-        conn.execute(
-            "UPDATE authorizations SET replaced_at = ? WHERE seller_id = ? AND client_id = ?"
-            " AND replaced_at IS NULL",
-            (now, seller_id, client_id),
-        )
+        # Amazon: "Generating a new refresh token does not invalidate previous refresh
+        # tokens". Strict mode (a setting) retires them, for apps that must not rely on that.
+        if settings.load(conn).retire_previous_tokens:
+            conn.execute(
+                "UPDATE authorizations SET replaced_at = ? WHERE seller_id = ? AND client_id = ?"
+                " AND replaced_at IS NULL",
+                (now, seller_id, client_id),
+            )
         refresh = "Atzr|" + secrets.token_urlsafe(96)
         cur = conn.execute(
             "INSERT INTO authorizations (seller_id, client_id, region, refresh_hash,"
@@ -107,7 +110,8 @@ def check_access(conn: sqlite3.Connection, token: str, region: str) -> Access:
     if not token:
         return Access(None, "Access token is missing in the request header.")
     row = conn.execute(
-        "SELECT t.seller_id, t.region, t.expires_at, a.revoked_at FROM access_tokens t"
+        "SELECT t.seller_id, t.region, t.expires_at, a.revoked_at, a.client_id"
+        " FROM access_tokens t"
         " JOIN authorizations a ON a.id = t.authorization_id WHERE t.token_hash = ?",
         (digest(token),),
     ).fetchone()
@@ -117,15 +121,29 @@ def check_access(conn: sqlite3.Connection, token: str, region: str) -> Access:
         return Access(None, "The access token you provided has expired.")
     if row["region"] != region.upper():
         return Access(None, "The access token you provided is not valid for this region.")
-    return Access(row["seller_id"], "")
+    return Access(row["seller_id"], "", row["client_id"])
 
 
-def revoke_seller(conn: sqlite3.Connection, seller_id: str) -> int:
-    """Revoke the seller's authorizations of our app; their tokens stop working at once."""
+def revoke_seller(
+    conn: sqlite3.Connection, seller_id: str, client_id: str = world.CLIENT_ID
+) -> int:
+    """Revoke all the seller's authorizations of an app; their tokens stop working at once."""
     with store.transaction(conn):
         cur = conn.execute(
             "UPDATE authorizations SET revoked_at = ? WHERE seller_id = ? AND client_id = ?"
             " AND revoked_at IS NULL",
-            (store.now(conn), seller_id, world.CLIENT_ID),
+            (store.now(conn), seller_id, client_id),
         )
     return cur.rowcount
+
+
+def seller_apps(conn: sqlite3.Connection, seller_id: str) -> list[sqlite3.Row]:
+    """Return every app with the seller's live refresh tokens: count, latest dates."""
+    return conn.execute(
+        "SELECT p.application_id, p.name, p.client_id, p.is_draft, COUNT(a.id) AS live,"
+        " MAX(a.authorized_at) AS authorized_at, MAX(a.expires_at) AS expires_at"
+        " FROM applications p LEFT JOIN authorizations a ON a.client_id = p.client_id"
+        " AND a.seller_id = ? AND a.revoked_at IS NULL AND a.replaced_at IS NULL"
+        " AND a.expires_at > ? GROUP BY p.application_id ORDER BY p.name",
+        (seller_id, store.now(conn)),
+    ).fetchall()

@@ -1,14 +1,14 @@
-"""Test hooks (loopback only, off in production): revoke, fail, clock, reset, stats."""
+"""Test hooks (loopback only, off in production): revoke, fail, clock, settings, reset, stats."""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
 
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from . import faults, grants, security, store
+from . import faults, grants, security, settings, store
 from .store import get_db
 
 bp = Blueprint("sandbox_hooks", __name__)
@@ -16,8 +16,14 @@ bp = Blueprint("sandbox_hooks", __name__)
 
 @bp.before_request
 def _loopback_only() -> None:
-    """Hide the hooks from anything but the local machine."""
-    if not security.is_loopback(request.remote_addr):
+    """Hide the hooks from anything but the local machine, also behind a local proxy."""
+    proxies = current_app.config["SANDBOX_TRUSTED_PROXIES"]
+    client = security.forwarded_client(
+        request.remote_addr, request.headers.get("X-Forwarded-For"), proxies
+    )
+    # Both must be local: the peer (a proxy here) and the client it relays for. The sandbox
+    # sits outside the main app's ProxyFix, so a relayed outsider arrives from 127.0.0.1.
+    if not (security.is_loopback(request.remote_addr) and security.is_loopback(client)):
         abort(404)
 
 
@@ -90,25 +96,40 @@ def clock() -> Response:
     if days is None or seconds is None:
         return bad("advance_days and advance_seconds must be numbers")
     conn = get_db()
-    offset = store.advance_clock(conn, days * 86400 + seconds)
+    offset = store.advance_clock(conn, days * 86400 + seconds, _clock_file())
     return jsonify({"offset_s": offset, "now": _iso(store.now(conn))})
+
+
+@bp.post("/settings")
+def change_settings() -> Response:
+    """Change any of the settings (strict token mode, Sellers API limits); answer all of them."""
+    try:
+        changes = settings.parse(request.get_json(silent=True))
+    except ValueError as exc:
+        return bad(str(exc))
+    return jsonify(settings.update(get_db(), changes)._asdict())
 
 
 @bp.post("/reset")
 def reset() -> Response:
-    """Wipe and reseed the world; the clock goes back to real time."""
+    """Wipe and reseed the world; default settings, and the clock back to real time."""
     conn = get_db()
-    store.reset(conn)
+    store.reset(conn, _clock_file())
     return jsonify({"reset": True, "now": _iso(store.now(conn))})
 
 
 @bp.get("/stats")
 def stats() -> Response:
-    """Report counts of consents, token calls by grant and Sellers API calls."""
+    """Report counts of consents, token calls by grant and Sellers API calls, and settings."""
     conn = get_db()
     counts = store.counters(conn)
     live = conn.execute(
         "SELECT COUNT(*) AS n FROM authorizations WHERE revoked_at IS NULL AND replaced_at IS NULL"
+    ).fetchone()["n"]
+    unexpired = conn.execute(
+        "SELECT COUNT(*) AS n FROM authorizations WHERE revoked_at IS NULL AND replaced_at IS NULL"
+        " AND expires_at > ?",
+        (store.now(conn),),
     ).fetchone()["n"]
     return jsonify(
         {
@@ -119,12 +140,20 @@ def stats() -> Response:
                 "other": counts.get("token:other", 0),
             },
             "sellers_calls": counts.get("sellers", 0),
+            "sellers_throttled": counts.get("sellers:throttled", 0),
             "authorizations": live,
+            "refresh_tokens_live": unexpired,
             "pending_faults": faults.pending(conn),
-            "clock_offset_s": float(store.meta(conn, "clock_offset_s") or 0),
+            "clock_offset_s": store.clock_offset(conn),
             "now": _iso(store.now(conn)),
+            "settings": settings.load(conn)._asdict(),
         }
     )
+
+
+def _clock_file() -> str | None:
+    """Return the file the console reads the sandbox clock offset from, if configured."""
+    return current_app.config.get("SANDBOX_CLOCK_FILE")
 
 
 def _iso(epoch: float) -> str:

@@ -12,8 +12,10 @@ from .store import get_db
 
 bp = Blueprint("sandbox_lwa", __name__)
 
+# Required parameters. redirect_uri is optional for codes (Amazon's own example omits it);
+# when sent it must match the code's.
 GRANTS = {
-    "authorization_code": ("code", "redirect_uri", "client_id", "client_secret"),
+    "authorization_code": ("code", "client_id", "client_secret"),
     "refresh_token": ("refresh_token", "client_id", "client_secret"),
 }
 BAD_CODE = "The request has an invalid grant parameter : code"
@@ -89,9 +91,9 @@ def token() -> Response:
     if not _client_ok(params["client_id"], params["client_secret"]):
         return error(401, "invalid_client", "Client authentication failed")
     if grant == "authorization_code":
-        tokens = grants.redeem_code(
-            conn, params["code"], params["client_id"], params["redirect_uri"]
-        )
+        # An empty value counts as omitted (RFC 6749, section 3.1).
+        redirect_uri = params.get("redirect_uri") or None
+        tokens = grants.redeem_code(conn, params["code"], params["client_id"], redirect_uri)
         if tokens is None:
             return error(400, "invalid_grant", BAD_CODE)
         current_app.logger.info("sandbox LWA: code exchanged")

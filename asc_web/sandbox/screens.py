@@ -28,8 +28,9 @@ bp = Blueprint(
     static_url_path="/static",
 )
 
-# Continue redirects to a registered redirect URI after a form POST, so form-action
-# must allow those origins too (Chromium applies it to the redirect).
+# Continue redirects to a registered redirect URI, and Re-Authorize to the Login URI, after
+# a form POST, so form-action must allow those origins too (Chromium applies it to the
+# redirect).
 CSP = (
     "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; "
     "form-action 'self' http://127.0.0.1:* http://localhost:*{extra}; "
@@ -37,9 +38,9 @@ CSP = (
 )
 
 
-def content_security_policy(redirect_uris: Iterable[str]) -> str:
-    """Return the pages' CSP, allowing form-action to the extra registered redirect origins."""
-    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(uri)) for uri in redirect_uris})
+def content_security_policy(targets: Iterable[str]) -> str:
+    """Return the pages' CSP, allowing form-action to the origins of the URLs given."""
+    origins = sorted({"{0.scheme}://{0.netloc}".format(urlsplit(uri)) for uri in targets})
     return CSP.format(extra="".join(" " + origin for origin in origins))
 
 
@@ -99,6 +100,18 @@ def error_page(mp: str, code: str, application_id: str, explanation: str) -> Res
         application_id=application_id,
         explanation=explanation,
     )
+
+
+def invalid_access(mp: str) -> Response:
+    """Render the page a non-primary user gets: it never goes back to the application."""
+    return page("sandbox/invalid_access.html", 403, mp=mp, site=site_name(mp), user=current_user())
+
+
+def session_binding() -> str:
+    """Return this session's random id, which ties amazon_state values to this browser."""
+    if "binding" not in session:
+        session["binding"] = security.new_csrf_token()
+    return session["binding"]
 
 
 def current_user() -> sqlite3.Row | None:

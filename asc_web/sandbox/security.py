@@ -81,3 +81,15 @@ def is_loopback(remote_addr: str | None) -> bool:
         return False
     mapped = getattr(address, "ipv4_mapped", None)
     return (mapped or address).is_loopback
+
+
+def forwarded_client(
+    remote_addr: str | None, forwarded_for: str | None, proxies: int
+) -> str | None:
+    """Return the client address as werkzeug's ProxyFix would with `proxies` trusted hops."""
+    # The proxies-th X-Forwarded-For entry from the right; with none trusted, or fewer
+    # entries than proxies, the peer's own address (ProxyFix does the same).
+    if proxies <= 0 or not forwarded_for:
+        return remote_addr
+    values = [value.strip() for value in forwarded_for.split(",")]
+    return values[-proxies] if len(values) >= proxies else remote_addr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import current_app, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
@@ -12,12 +14,33 @@ from .store import get_db
 SITE = "/sellercentral/<any(us, ca, mx, uk):mp>"
 
 
+def remember_next(path: str) -> None:
+    """Come back to this sandbox page once the user has signed in."""
+    session["next"] = path
+
+
 def resume_url(mp: str) -> str:
-    """Where to go once signed in: back to the pending consent request, else the home page."""
+    """Where to go once signed in: the page that asked, the pending consent, else home."""
+    target = session.pop("next", None)
+    if target and _sandbox_path(target):
+        return target
     pending = session.get("consent")
     if pending:
         return url_for(".consent", mp=pending["mp"], **pending["args"])
     return url_for(".home")
+
+
+def _sandbox_path(target: str) -> bool:
+    """True for a path on this sandbox (never another host, scheme or app on the server)."""
+    root = request.script_root + current_app.config["SANDBOX_URL_PREFIX"]
+    parts = urlsplit(target)
+    return (
+        not parts.scheme
+        and not parts.netloc
+        and "\\" not in target
+        and not target.startswith("//")
+        and target.startswith(root + "/")
+    )
 
 
 @bp.get("/")
@@ -61,6 +84,7 @@ def mfa(mp: str) -> Response:
     if request.method == "POST":
         if security.otp_ok(key, email, request.form.get("otp", ""), conn):
             session.pop("signin", None)
+            session.pop("binding", None)  # a new sign-in gets a new binding, as a new session
             session["user"] = email
             session["csrf"] = security.new_csrf_token()
             return redirect(resume_url(mp))

@@ -7,32 +7,39 @@ import uuid
 from flask import Blueprint, jsonify, request
 from werkzeug.wrappers import Response
 
-from . import faults, grants, store, world
+from . import faults, grants, settings, store, throttle, world
 from .store import get_db
 
 bp = Blueprint("sandbox_spapi", __name__)
 
 
-def reply(status: int, body: dict) -> Response:
-    """Answer in JSON with the headers SP-API sends."""
+def reply(status: int, body: dict, rate: float) -> Response:
+    """Answer in JSON with the headers SP-API sends, the operation's rate limit included."""
     response = jsonify(body)
     response.status_code = status
     response.headers["x-amzn-RequestId"] = str(uuid.uuid4())
-    # getMarketplaceParticipations' documented default rate (requests per second).
-    response.headers["x-amzn-RateLimit-Limit"] = "0.016"
+    response.headers["x-amzn-RateLimit-Limit"] = str(rate)
     return response
 
 
-def denied(details: str) -> Response:
+def denied(details: str, rate: float) -> Response:
     """Answer 403 Unauthorized in SP-API's errors[] shape."""
     error = {"code": "Unauthorized", "message": "Access to requested resource is denied."}
-    return reply(403, {"errors": [{**error, "details": details}]})
+    return reply(403, {"errors": [{**error, "details": details}]}, rate)
+
+
+def throttled(rate: float) -> Response:
+    """Answer 429 QuotaExceeded in SP-API's errors[] shape."""
+    code, message = faults.SPAPI_ERRORS[429]
+    return reply(429, {"errors": [{"code": code, "message": message, "details": ""}]}, rate)
 
 
 @bp.get("/<any(na, eu):region>/sellers/v1/marketplaceParticipations")
 def marketplace_participations(region: str) -> Response:
     """List the marketplaces of the token's seller, when the token is live in this region."""
     conn = get_db()
+    limits = settings.load(conn)
+    rate = limits.sellers_rate
     with store.transaction(conn):
         store.bump(conn, "sellers")
     fault = faults.take(conn, "sellers")
@@ -40,10 +47,12 @@ def marketplace_participations(region: str) -> Response:
         faults.wait(fault)
         injected = faults.spapi_body(fault)
         if injected is not None:
-            return reply(*injected)
+            return reply(*injected, rate)
     access = grants.check_access(conn, request.headers.get("x-amz-access-token", ""), region)
     if access.seller_id is None:
-        return denied(access.reason)
+        return denied(access.reason, rate)  # refused before the bucket: costs no quota
+    if not throttle.take(conn, access.seller_id, access.client_id, rate, limits.sellers_burst):
+        return throttled(rate)
     rows = conn.execute(
         "SELECT p.*, s.store_name FROM participations p JOIN sellers s USING (seller_id)"
         " WHERE p.seller_id = ? ORDER BY p.rowid",
@@ -71,4 +80,4 @@ def marketplace_participations(region: str) -> Response:
                 },
             }
         )
-    return reply(200, {"payload": payload})
+    return reply(200, {"payload": payload}, rate)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,9 +44,16 @@ CREATE TABLE IF NOT EXISTS faults (
     id INTEGER PRIMARY KEY AUTOINCREMENT, endpoint TEXT NOT NULL, status INTEGER,
     error TEXT, delay_s REAL, remaining INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS amazon_states (
+    state_hash TEXT PRIMARY KEY, binding_hash TEXT NOT NULL, seller_id TEXT NOT NULL,
+    mp TEXT NOT NULL, application_id TEXT NOT NULL, expires_at REAL NOT NULL, used_at REAL);
+CREATE TABLE IF NOT EXISTS buckets (
+    seller_id TEXT NOT NULL, client_id TEXT NOT NULL, tokens REAL NOT NULL,
+    updated_at REAL NOT NULL, PRIMARY KEY (seller_id, client_id));
 """
 
-# Everything except meta is world state; meta keeps the generated secrets across resets.
+# Everything except meta is world state; meta keeps the generated secrets across resets
+# (reset removes only its clock offset and settings).
 STATE_TABLES = (
     "applications",
     "sellers",
@@ -55,6 +64,8 @@ STATE_TABLES = (
     "access_tokens",
     "faults",
     "counters",
+    "buckets",
+    "amazon_states",
 )
 
 
@@ -92,7 +103,7 @@ def _enable_wal(conn: sqlite3.Connection, attempts: int = 50) -> None:
             time.sleep(0.1)
 
 
-def init_db(path: str) -> None:
+def init_db(path: str, clock_file: str | None = None) -> None:
     """Create the file, schema and seeded world unless present (safe across processes)."""
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     conn = connect(path)
@@ -102,17 +113,20 @@ def init_db(path: str) -> None:
         with transaction(conn):
             if meta(conn, "seeded") is None:
                 _seed(conn)
+            # Every start publishes the offset, so a missing or stale file is put right.
+            write_clock_file(clock_file, clock_offset(conn))
     finally:
         conn.close()
 
 
-def reset(conn: sqlite3.Connection) -> None:
-    """Wipe all world state, reseed it and put the clock back to real time."""
+def reset(conn: sqlite3.Connection, clock_file: str | None = None) -> None:
+    """Wipe all world state, reseed it, restore default settings and real time."""
     with transaction(conn):
         for table in STATE_TABLES:
             conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        conn.execute("DELETE FROM meta WHERE key IN ('seeded', 'clock_offset_s')")
+        conn.execute("DELETE FROM meta WHERE key IN ('seeded', 'clock_offset_s', 'settings')")
         _seed(conn)
+        write_clock_file(clock_file, clock_offset(conn))
 
 
 @cache
@@ -177,17 +191,42 @@ def secret(path: str, key: str) -> str:
         conn.close()
 
 
+def clock_offset(conn: sqlite3.Connection) -> float:
+    """Return how many seconds the sandbox clock is ahead of real time."""
+    return float(meta(conn, "clock_offset_s") or 0)
+
+
 def now(conn: sqlite3.Connection) -> float:
     """Return the sandbox clock: real UTC epoch seconds plus the stored offset."""
-    return time.time() + float(meta(conn, "clock_offset_s") or 0)
+    return time.time() + clock_offset(conn)
 
 
-def advance_clock(conn: sqlite3.Connection, seconds: float) -> float:
+def advance_clock(conn: sqlite3.Connection, seconds: float, clock_file: str | None = None) -> float:
     """Move the sandbox clock forward (or back) and return the new offset."""
     with transaction(conn):
-        offset = float(meta(conn, "clock_offset_s") or 0) + seconds
+        offset = clock_offset(conn) + seconds
         set_meta(conn, "clock_offset_s", repr(offset))
+        write_clock_file(clock_file, offset)
     return offset
+
+
+def write_clock_file(path: str | None, offset: float) -> None:
+    """Publish the offset for the console: a temp file in the same folder, then a rename."""
+    # Callers hold the write transaction, so concurrent clock changes reach the file in the
+    # order they reached the database; the rename means no reader sees a half-written file.
+    if not path:
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(f"{float(offset)!r}\n")
+        os.chmod(temp, 0o644)  # mkstemp makes it private; the offset is no secret
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
 
 
 def bump(conn: sqlite3.Connection, name: str) -> None:

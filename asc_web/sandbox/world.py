@@ -13,6 +13,7 @@ PASSWORD = "sandbox-pass"  # noqa: S105
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:5000/amazon/callback"
 
 CODE_TTL_S = 5 * 60
+AMAZON_STATE_TTL_S = 10 * 60
 ACCESS_TTL_S = 3600
 REFRESH_TTL_S = 365 * 24 * 3600
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import requests
 from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
 
 from asc_web.sandbox import create_app, world
 
@@ -86,6 +88,21 @@ class Flow:
         assert response.status_code == 302, response.text
         return callback_params(response.headers["Location"])
 
+    def manage(self, login: str | None = PRIMARY) -> requests.Response:
+        """Open Manage Your Apps, signing in on the way when Seller Central asks."""
+        response = self._keep(self.http.get(self.url("/apps/manage")))
+        if login and response.url.endswith("/ap/signin"):
+            response = self.otp(page=self.sign_in(login))
+        return response
+
+    def press(
+        self, action: str, application_id: str = world.APPLICATION_ID, follow: bool = True
+    ) -> requests.Response:
+        """Press Remove or Re-Authorize (action "remove" or "reauthorize") for an app."""
+        data = {"application_id": application_id, "csrf_token": self.csrf}
+        url = self.url(f"/apps/manage/{action}")
+        return self._keep(self.http.post(url, data=data, allow_redirects=follow))
+
     def _keep(self, response: requests.Response) -> requests.Response:
         """Remember the page's CSRF token for the next form."""
         match = re.search(r'name="csrf_token" value="([^"]+)"', response.text)
@@ -103,6 +120,23 @@ def callback_params(location: str) -> dict[str, str]:
     return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
 
 
+class LoginPage:
+    """A stand-in for the app's Login URI (/amazon/login) that records every visit."""
+
+    def __init__(self) -> None:
+        """Start with no visits."""
+        self.hits: list[str] = []
+        self.url = ""
+
+    def __call__(self, environ, start_response):
+        """Record the query string and answer a tiny page."""
+        request = Request(environ)
+        if request.path == "/amazon/login":  # not /favicon.ico
+            self.hits.append(request.query_string.decode())
+        page = Response("<h1>ASC Web sign-in (stub)</h1>", mimetype="text/html")
+        return page(environ, start_response)
+
+
 class Sandbox:
     """Helpers bound to one running sandbox."""
 
@@ -110,9 +144,11 @@ class Sandbox:
     primary = PRIMARY
     callback_params = staticmethod(callback_params)
 
-    def __init__(self, base: str) -> None:
-        """Remember the base URL (…/sandbox)."""
+    def __init__(self, base: str, login_page: LoginPage) -> None:
+        """Remember the base URL (…/sandbox) and the Login URI's stand-in."""
         self.base = base
+        self.login_page = login_page
+        self.login_uri = login_page.url
         self.token_url = f"{base}/lwa/auth/o2/token"
         self._flows: list[Flow] = []
 
@@ -173,26 +209,46 @@ class Sandbox:
             flow.close()
 
 
-@pytest.fixture(scope="session")
-def sandbox_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Serve one sandbox app over real HTTP for the session; yield its base URL."""
-    db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
-    app = create_app({"SANDBOX_DB_PATH": str(db), "SECRET_KEY": "sandbox-tests"})
+@contextmanager
+def serve(app, name: str) -> Iterator[int]:
+    """Serve a WSGI app on a free loopback port in a thread; yield the port."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="sandbox", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_port}/sandbox"
+        yield server.server_port
     finally:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
 
 
+@pytest.fixture(scope="session")
+def login_page() -> Iterator[LoginPage]:
+    """Serve the stand-in Login URI on its own loopback port for the session."""
+    page = LoginPage()
+    with serve(page, "login-page") as port:
+        page.url = f"http://127.0.0.1:{port}/amazon/login"
+        yield page
+
+
+@pytest.fixture(scope="session")
+def sandbox_server(
+    tmp_path_factory: pytest.TempPathFactory, login_page: LoginPage
+) -> Iterator[str]:
+    """Serve one sandbox app over real HTTP for the session; yield its base URL."""
+    db = tmp_path_factory.mktemp("sandbox") / "sandbox.sqlite3"
+    config = {"SANDBOX_DB_PATH": str(db), "SECRET_KEY": "sandbox-tests",
+              "SANDBOX_LOGIN_URI": login_page.url}  # fmt: skip
+    with serve(create_app(config), "sandbox") as port:
+        yield f"http://127.0.0.1:{port}/sandbox"
+
+
 @pytest.fixture
-def sandbox(sandbox_server: str) -> Iterator[Sandbox]:
+def sandbox(sandbox_server: str, login_page: LoginPage) -> Iterator[Sandbox]:
     """Yield helpers for a freshly reset sandbox."""
-    helper = Sandbox(sandbox_server)
+    login_page.hits.clear()
+    helper = Sandbox(sandbox_server, login_page)
     response = helper.hook("reset")
     assert response.status_code == 200, response.text
     try:

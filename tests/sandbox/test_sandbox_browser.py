@@ -137,3 +137,59 @@ def test_error_page_in_browser(sandbox, callback, page, params, code):
     expect(page.locator(".error-code")).to_have_text(code)
     expect(page.get_by_text("Sandbox", exact=True).first).to_be_visible()
     assert callback.hits == []
+
+
+def manage_url(sandbox, site: str = "us") -> str:
+    """Return the Manage Your Apps URL of a Seller Central site."""
+    return f"{sandbox.base}/sellercentral/{site}/apps/manage"
+
+
+def test_manage_your_apps_remove_in_browser(sandbox, page):
+    """Sign in on Manage Your Apps, see the authorization, Remove it, see it gone."""
+    tokens = sandbox.tokens()
+    page.goto(manage_url(sandbox))
+    sign_in(page)
+    expect(page.get_by_role("heading", name="Manage Your Apps")).to_be_visible()
+    expect(page.get_by_role("columnheader", name="Authorized on")).to_be_visible()
+    expect(page.get_by_role("cell", name=world.APPLICATION_NAME, exact=True)).to_be_visible()
+    page.screenshot(path="/tmp/sandbox-manage.png", full_page=True)
+    page.get_by_role("button", name="Remove").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{world.APPLICATION_NAME} was removed.")
+    gone = f"{world.APPLICATION_NAME} is not authorized for this account."
+    expect(page.get_by_text(gone)).to_be_visible()
+    expect(page.get_by_role("button", name="Remove")).to_have_count(0)
+    assert page.url == manage_url(sandbox)
+    assert sandbox.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
+    assert not page.console_errors, page.console_errors
+
+
+def test_reauthorize_in_browser(sandbox, callback, page):
+    """Re-Authorize lands on the Login URI with the four parameters; the way back works."""
+    sandbox.tokens()
+    page.goto(manage_url(sandbox))
+    sign_in(page)
+    page.get_by_role("button", name="Re-Authorize").click()
+    page.wait_for_url(re.compile(re.escape(sandbox.login_uri) + r"\?"))
+    expect(page.get_by_role("heading", name="ASC Web sign-in (stub)")).to_be_visible()
+    login = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    assert sorted(login) == [
+        "amazon_callback_uri", "amazon_state", "selling_partner_id", "version",
+    ]  # fmt: skip
+    callback_uri = f"{sandbox.base}/sellercentral/us/apps/authorize/confirm/{world.APPLICATION_ID}"
+    assert login["amazon_callback_uri"] == callback_uri
+    assert login["selling_partner_id"] == world.NA_SELLER
+    assert login["version"] == "beta"
+    assert len(sandbox.login_page.hits) == 1
+    # What the app's Login URI page does next: back to Seller Central with its own state.
+    back = {"redirect_uri": callback.url, "amazon_state": login["amazon_state"],
+            "state": "browser-state-2", "version": "beta"}  # fmt: skip
+    page.goto(f"{callback_uri}?{urlencode(back)}")
+    page.get_by_label(re.compile(r"^I understand")).check()
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(re.compile(re.escape(callback.url) + r"\?"))
+    params = {k: v[0] for k, v in parse_qs(urlsplit(page.url).query).items()}
+    assert params["state"] == "browser-state-2"
+    assert params["selling_partner_id"] == world.NA_SELLER
+    assert sandbox.exchange(params["spapi_oauth_code"], callback.url).status_code == 200
+    assert not page.console_errors, page.console_errors

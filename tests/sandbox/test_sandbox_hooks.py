@@ -113,6 +113,52 @@ def test_clock_and_reset(sandbox):
     assert sandbox.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
 
 
+DEFAULT_SETTINGS = {"retire_previous_tokens": False, "sellers_rate": 0.016, "sellers_burst": 15}
+
+
+def test_settings_change_any_subset_and_reset_restores(sandbox):
+    """The settings hook answers every setting; reset puts the defaults back."""
+    assert sandbox.hook("stats").json()["settings"] == DEFAULT_SETTINGS
+    response = sandbox.hook("settings", retire_previous_tokens=True)
+    assert response.status_code == 200
+    assert response.json() == {**DEFAULT_SETTINGS, "retire_previous_tokens": True}
+    both = sandbox.hook("settings", sellers_rate=2, sellers_burst=3).json()
+    assert both == {"retire_previous_tokens": True, "sellers_rate": 2.0, "sellers_burst": 3}
+    assert sandbox.hook("settings").json() == both
+    assert sandbox.hook("stats").json()["settings"] == both
+    assert sandbox.hook("reset").status_code == 200
+    assert sandbox.hook("stats").json()["settings"] == DEFAULT_SETTINGS
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"retire_previous_tokens": "yes"}, {"retire_previous_tokens": 1}, {"sellers_rate": 0},
+     {"sellers_rate": -1}, {"sellers_rate": "fast"}, {"sellers_rate": True},
+     {"sellers_burst": 0}, {"sellers_burst": 1.5}, {"sellers_burst": False},
+     {"sellers_brust": 3}],
+)  # fmt: skip
+def test_settings_reject_bad_input(sandbox, body):
+    """Wrong types, out-of-range values and unknown names are refused; nothing changes."""
+    response = sandbox.hook("settings", **body)
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert sandbox.hook("stats").json()["settings"] == DEFAULT_SETTINGS
+
+
+def test_settings_reject_non_object(sandbox):
+    """A JSON body that is not an object is refused."""
+    response = requests.post(f"{sandbox.base}/_hooks/settings", json=[1], timeout=10)
+    assert response.status_code == 400
+
+
+def test_settings_shared_by_processes(tmp_path):
+    """Two apps on one sandbox file (two workers) see the same settings."""
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}
+    first, second = create_app(dict(config)).test_client(), create_app(dict(config)).test_client()
+    first.post("/sandbox/_hooks/settings", json={"sellers_burst": 4})
+    assert second.get("/sandbox/_hooks/stats").json["settings"]["sellers_burst"] == 4
+
+
 def test_revoke_unknown_user(sandbox):
     """Revoking for an unknown email is refused."""
     assert sandbox.hook("revoke", email="ghost@example.com").status_code == 400
@@ -173,3 +219,66 @@ def test_mounted_under_dispatcher(tmp_path):
     assert token.json["error"] == "invalid_request"
     assert call("GET", "/sandbox/_hooks/stats").status_code == 200
     assert call("GET", "/elsewhere").text == "main app"
+
+
+def test_clock_file_follows_the_sandbox_clock(tmp_path):
+    """SANDBOX_CLOCK_FILE gets the offset at start, after each clock move and after reset."""
+    clock_file = tmp_path / "shared" / "clock_offset"
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_CLOCK_FILE": str(clock_file)}
+    client = create_app(dict(config)).test_client()
+    assert clock_file.read_text() == "0.0\n"
+    assert client.post("/sandbox/_hooks/clock", json={"advance_days": 30}).status_code == 200
+    assert clock_file.read_text() == "2592000.0\n"
+    client.post("/sandbox/_hooks/clock", json={"advance_seconds": -0.5})
+    assert clock_file.read_text() == "2591999.5\n"
+    clock_file.write_text("stale\n")
+    create_app(dict(config))  # another worker starting puts the current offset back
+    assert clock_file.read_text() == "2591999.5\n"
+    assert client.post("/sandbox/_hooks/reset").status_code == 200
+    assert clock_file.read_text() == "0.0\n"
+    assert [p.name for p in clock_file.parent.iterdir()] == ["clock_offset"], "no temp files"
+
+
+def test_no_clock_file_by_default(tmp_path):
+    """Without SANDBOX_CLOCK_FILE nothing is written next to the database."""
+    client = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}).test_client()
+    client.post("/sandbox/_hooks/clock", json={"advance_days": 1})
+    assert sorted(p.name for p in tmp_path.iterdir() if "sqlite3" not in p.name) == []
+
+
+def hook_status(client, addr: str, forwarded_for: str | None = None) -> int:
+    """GET the stats hook from an address, optionally through a proxy's X-Forwarded-For."""
+    headers = {} if forwarded_for is None else {"X-Forwarded-For": forwarded_for}
+    response = client.get(
+        "/sandbox/_hooks/stats", environ_base={"REMOTE_ADDR": addr}, headers=headers
+    )
+    return response.status_code
+
+
+def test_hooks_behind_a_local_proxy(tmp_path):
+    """With SANDBOX_TRUSTED_PROXIES=1 an outsider relayed by a local proxy gets 404."""
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_TRUSTED_PROXIES": 1}
+    client = create_app(config).test_client()
+    assert hook_status(client, "127.0.0.1", "203.0.113.9") == 404
+    assert hook_status(client, "127.0.0.1", "127.0.0.1, 203.0.113.9") == 404
+    assert client.post("/sandbox/_hooks/reset", environ_base={"REMOTE_ADDR": "127.0.0.1"},
+                       headers={"X-Forwarded-For": "203.0.113.9"}).status_code == 404  # fmt: skip
+    assert hook_status(client, "127.0.0.1") == 200
+    assert hook_status(client, "127.0.0.1", "127.0.0.1") == 200
+    assert hook_status(client, "127.0.0.1", "203.0.113.9, ::1") == 200
+    assert hook_status(client, "10.0.0.5", "127.0.0.1") == 404, "the proxy itself must be local"
+
+
+def test_hooks_behind_two_proxies(tmp_path):
+    """With two trusted proxies the second entry from the right is the client."""
+    config = {"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3"), "SANDBOX_TRUSTED_PROXIES": "2"}
+    client = create_app(config).test_client()
+    assert hook_status(client, "127.0.0.1", "203.0.113.9, 127.0.0.1") == 404
+    assert hook_status(client, "127.0.0.1", "127.0.0.1, 203.0.113.9") == 200
+
+
+def test_without_trusted_proxies_forwarded_for_is_ignored(tmp_path):
+    """The default (0) keeps today's behaviour: only the peer's address counts."""
+    client = create_app({"SANDBOX_DB_PATH": str(tmp_path / "s.sqlite3")}).test_client()
+    assert hook_status(client, "127.0.0.1", "203.0.113.9") == 200
+    assert hook_status(client, "203.0.113.9", "127.0.0.1") == 404

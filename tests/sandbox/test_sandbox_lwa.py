@@ -91,6 +91,30 @@ def test_wrong_redirect_uri(sandbox):
     assert_lwa_error(sandbox.exchange(code, redirect_uri=other), 400, "invalid_grant", BAD_CODE)
 
 
+@pytest.mark.parametrize("omitted", [None, ""], ids=["absent", "empty"])
+def test_code_exchange_without_redirect_uri(sandbox, omitted):
+    """redirect_uri is optional (an empty one counts as omitted); the code still binds."""
+    code = sandbox.code()["spapi_oauth_code"]
+    data = {
+        "grant_type": "authorization_code", "code": code,
+        "client_id": world.CLIENT_ID, "client_secret": world.CLIENT_SECRET,
+    }  # fmt: skip
+    if omitted is not None:
+        data["redirect_uri"] = omitted
+    response = requests.post(sandbox.token_url, data=data, timeout=10)
+    assert response.status_code == 200, response.text
+    assert response.json()["refresh_token"].startswith("Atzr|")
+    assert_lwa_error(sandbox.exchange(code), 400, "invalid_grant", BAD_CODE)
+
+
+def test_wrong_redirect_uri_does_not_use_up_the_code(sandbox):
+    """A mismatched redirect_uri is refused; the right one still works afterwards."""
+    code = sandbox.code()["spapi_oauth_code"]
+    other = "http://localhost:5000/amazon/callback"
+    assert_lwa_error(sandbox.exchange(code, redirect_uri=other), 400, "invalid_grant", BAD_CODE)
+    assert sandbox.exchange(code).status_code == 200
+
+
 @pytest.mark.parametrize(
     "extra",
     [{"client_secret": "wrong"}, {"client_id": "amzn1.application-oa2-client.other"}],
@@ -113,9 +137,7 @@ def test_unsupported_grant_type(sandbox, grant):
     assert_lwa_error(response, 400, "unsupported_grant_type")
 
 
-@pytest.mark.parametrize(
-    "missing", ["grant_type", "code", "redirect_uri", "client_id", "client_secret"]
-)
+@pytest.mark.parametrize("missing", ["grant_type", "code", "client_id", "client_secret"])
 def test_missing_parameters(sandbox, missing):
     """Each missing parameter is an invalid_request naming it."""
     data = {
@@ -180,13 +202,35 @@ def test_refresh_token_lives_365_days(sandbox):
     assert_lwa_error(sandbox.refresh(tokens["refresh_token"]), 400, "invalid_grant", BAD_REFRESH)
 
 
-def test_reauthorization_replaces_refresh_token(sandbox):
-    """A new authorization of the same seller makes the old refresh token invalid."""
+def test_new_refresh_token_leaves_earlier_ones_working(sandbox):
+    """As Amazon documents, a new authorization does not invalidate earlier refresh tokens."""
     first = sandbox.tokens()
     second = sandbox.tokens()
     assert first["refresh_token"] != second["refresh_token"]
+    assert sandbox.refresh(first["refresh_token"]).status_code == 200
+    assert sandbox.refresh(second["refresh_token"]).status_code == 200
+    assert sandbox.hook("stats").json()["refresh_tokens_live"] == 2
+
+
+def test_strict_mode_retires_earlier_refresh_tokens(sandbox):
+    """With retire_previous_tokens, a new authorization makes the old refresh token invalid."""
+    assert sandbox.hook("settings", retire_previous_tokens=True).status_code == 200
+    first = sandbox.tokens()
+    second = sandbox.tokens()
     assert_lwa_error(sandbox.refresh(first["refresh_token"]), 400, "invalid_grant", BAD_REFRESH)
     assert sandbox.refresh(second["refresh_token"]).status_code == 200
+    assert sandbox.hook("stats").json()["refresh_tokens_live"] == 1
+
+
+@pytest.mark.parametrize("strict", [False, True])
+def test_revoke_stops_every_refresh_token_of_the_seller(sandbox, strict):
+    """Revocation ends all of the seller's refresh tokens, in both modes."""
+    sandbox.hook("settings", retire_previous_tokens=strict)
+    first, second = sandbox.tokens(), sandbox.tokens()
+    sandbox.hook("revoke", email=sandbox.primary)
+    for tokens in (first, second):
+        assert_lwa_error(sandbox.refresh(tokens["refresh_token"]), 400, "invalid_grant")
+    assert sandbox.hook("stats").json()["refresh_tokens_live"] == 0
 
 
 def test_other_sellers_are_independent(sandbox):

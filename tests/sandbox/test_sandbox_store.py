@@ -6,7 +6,7 @@ import sqlite3
 import threading
 from contextlib import closing
 
-from asc_web.sandbox import create_app, security, store, world
+from asc_web.sandbox import create_app, security, store, throttle, world
 
 PRIMARY = "na.primary@example.com"
 
@@ -105,3 +105,18 @@ def test_extra_registered_redirect_uris(tmp_path):
     other = client.get("/sandbox/sellercentral/us/apps/authorize/consent",
                        query_string={**query, "redirect_uri": extra + "/x"})  # fmt: skip
     assert other.status_code == 400 and b"MD5101" in other.data
+
+
+def test_buckets_are_per_seller_and_application(tmp_path):
+    """Each (seller, application) pair has its own bucket, refilled on the sandbox clock."""
+    path = str(tmp_path / "s.sqlite3")
+    store.init_db(path)
+    with closing(store.connect(path)) as conn:
+        assert throttle.take(conn, "S1", "app-a", 0.5, 1)
+        assert not throttle.take(conn, "S1", "app-a", 0.5, 1)
+        assert throttle.take(conn, "S1", "app-b", 0.5, 1)
+        assert throttle.take(conn, "S2", "app-a", 0.5, 1)
+        store.advance_clock(conn, 2)
+        assert throttle.take(conn, "S1", "app-a", 0.5, 1)
+        store.advance_clock(conn, -3600)
+        assert not throttle.take(conn, "S1", "app-a", 0.5, 1), "moving back adds nothing"

@@ -1,0 +1,33 @@
+"""SP-API's token buckets per seller and application, on the sandbox clock, in the database."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from . import store
+
+
+def take(conn: sqlite3.Connection, seller_id: str, client_id: str, rate: float, burst: int) -> bool:
+    """Spend one request from the bucket if it holds one; False means answer 429."""
+    with store.transaction(conn):
+        now = store.now(conn)
+        row = conn.execute(
+            "SELECT tokens, updated_at FROM buckets WHERE seller_id = ? AND client_id = ?",
+            (seller_id, client_id),
+        ).fetchone()
+        if row is None:
+            tokens = float(burst)  # a bucket starts full
+        else:
+            # max(): the clock hook may move time back; that must not drain the bucket.
+            elapsed = max(0.0, now - row["updated_at"])
+            tokens = min(float(burst), row["tokens"] + elapsed * rate)
+        allowed = tokens >= 1
+        if allowed:
+            tokens -= 1
+        else:
+            store.bump(conn, "sellers:throttled")
+        conn.execute(
+            "INSERT OR REPLACE INTO buckets VALUES (?, ?, ?, ?)",
+            (seller_id, client_id, tokens, now),
+        )
+    return allowed
