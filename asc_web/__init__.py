@@ -86,6 +86,8 @@ def _mount_sandbox(app: Flask) -> None:
             "SANDBOX_REDIRECT_URIS": (app.config["REDIRECT_URI"],),
             "SANDBOX_LOGIN_URI": f"{public}/amazon/login",
             "SANDBOX_CLOCK_FILE": clock_file,
+            # Behind a proxy the hooks must see the client's address, not the proxy's.
+            "SANDBOX_TRUSTED_PROXIES": int(app.config.get("TRUSTED_PROXIES") or 0),
             "SECRET_KEY": app.config["SECRET_KEY"] + ":sandbox",
         },
         url_prefix="",

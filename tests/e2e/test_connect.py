@@ -84,7 +84,7 @@ def test_connect_store_in_a_new_tab_turns_the_card_active_without_reload(
     page.get_by_role("button", name="Connect", exact=True).click()
     expect(page.get_by_text(f"The Amazon store “{name}” was added.")).to_be_visible()
     page.evaluate("window.__noReload = true")
-    card = page.locator(".store-card", has_text=name)
+    card = page.get_by_role("article", name=name, exact=True)
     expect(card).to_contain_text("Not connected")
 
     def while_awaiting():

@@ -55,3 +55,12 @@ def test_production_mode_names_every_missing_setting(tmp_path):
 def test_unknown_mode_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="ASC_AMAZON_MODE"):
         create_app({"INSTANCE_PATH": str(tmp_path), "AMAZON_MODE": "staging"})
+
+
+def test_production_refuses_a_plain_http_redirect_uri(tmp_path):
+    from tests.support.config import PRODUCTION
+
+    settings = {**PRODUCTION, "INSTANCE_PATH": str(tmp_path),
+                "REDIRECT_URI": "http://asc.example.com/amazon/callback"}  # fmt: skip
+    with pytest.raises(ConfigError, match="ASC_REDIRECT_URI must be an https:// address"):
+        create_app(settings)
