@@ -17,6 +17,7 @@ from .conftest import READ_TIMEOUT
 from .support import ResettingServer
 
 NOT_AVAILABLE = "Amazon is not available right now. Nothing was changed; try again later."
+SLOW_DOWN = "Amazon asked ASC Web to slow down: too many requests for this seller just now."
 TOO_SLOW = "Amazon did not answer in time. Nothing was changed; try again in a few minutes."
 
 
@@ -95,7 +96,8 @@ def test_token_endpoint_errors_give_a_clear_message_and_one_call(
     hooks.post("fail", endpoint="token", count=5, **failure)
     page = merchant.http.get(callback)
     assert page.status_code == 200
-    assert "Store not connected" in page.text and NOT_AVAILABLE in page.text
+    expected = SLOW_DOWN if failure["status"] == 429 else NOT_AVAILABLE
+    assert "Store not connected" in page.text and expected in page.text
     assert _code_exchanges(hooks) == 1
     _assert_unchanged_and_reconnect_offered(live, merchant, store_id)
 
