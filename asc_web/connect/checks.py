@@ -212,6 +212,8 @@ def check_all(lease: timedelta, sleep=time.sleep) -> list[CheckResult]:
     An authorization that Amazon throttles is checked again once Amazon's wait is over,
     within the lease: the run finishes later rather than giving up.
     """
+    # Attempts that ran out of time unanswered get their Activity entry here.
+    services.sweep_expired(clock.utcnow())
     ids = db.session.scalars(select(Authorization.id).order_by(Authorization.id)).all()
     db.session.commit()
     results: list[CheckResult] = []

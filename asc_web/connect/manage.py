@@ -24,7 +24,7 @@ def disconnect(store: Store, user_id: int, now: datetime, whole: bool = False) -
 
     Returns the stores that are no longer connected.
     """
-    services.cancel(store.id, now)
+    services.cancel(store, now, user_id)
     authorization = store.authorization
     if authorization is None:
         return []

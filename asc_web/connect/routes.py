@@ -63,11 +63,16 @@ def start(store_id: int):
 @bp.post("/stores/<int:store_id>/connect/cancel")
 @require_role("admin", "manager")
 def cancel(store_id: int):
-    """Stop waiting for Amazon (the merchant closed Seller Central without finishing)."""
+    """Stop waiting for Amazon: **Stop waiting**, or the page noticed the Seller Central tab
+    was closed without an answer (``reason=abandoned``)."""
     store = pages.store_or_404(store_id)
-    services.cancel(store.id, clock.utcnow())
-    db.session.commit()
-    flash(f"Stopped waiting for Amazon for “{store.name}”. Connect again when ready.", "info")
+    reason = "abandoned" if request.form.get("reason") == "abandoned" else "cancelled"
+    if services.cancel(store, clock.utcnow(), current_user.id, reason):
+        db.session.commit()
+        ending = (
+            "expired" if store.awaiting_until and store.awaiting_until <= clock.utcnow() else reason
+        )
+        flash(services.ENDINGS[ending].format(name=store.name), "info")
     db.session.refresh(store)
     return pages.after_change(store)
 
@@ -149,7 +154,7 @@ def callback():
         # Nothing half-written stays, and the card offers Connect store again at once
         # instead of showing "Awaiting authorization" until the attempt times out.
         db.session.rollback()
-        services.abandon(attempt_id)
+        services.abandon(attempt_id, current_user.id, clock.utcnow())
         db.session.commit()
         raise
     return _no_store(redirect(url_for("connect.result", attempt_id=attempt_id), 303))

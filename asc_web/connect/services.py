@@ -97,7 +97,7 @@ def open_attempt(
             "You already have several connections waiting for Amazon. Finish them in their "
             "Seller Central tabs, or wait ten minutes, then try again."
         )
-    _close_open_attempts(store.id, now, "superseded")
+    close_open_attempts(store, now, "superseded", user_id)
     state = secrets.token_urlsafe(32)  # 256 bits
     if store.authorization is not None:
         selling_partner_id = store.authorization.selling_partner_id
@@ -132,21 +132,88 @@ def start(store: Store, user_id: int, session_nonce: str, now: datetime) -> tupl
     return attempt.id, url
 
 
-def cancel(store_id: int, now: datetime) -> None:
-    """Abandon the store's open attempts (the merchant closed Seller Central)."""
-    _close_open_attempts(store_id, now, "cancelled")
+# How an attempt that never came back ended, in the merchant's words ({name}: the store).
+ENDINGS = {
+    "cancelled": (
+        "You stopped waiting for Seller Central, so “{name}” was not connected. Select "
+        "Connect store when you are ready."
+    ),
+    "abandoned": (
+        "The Seller Central tab was closed before Amazon sent you back, so “{name}” was not "
+        "connected. If Seller Central said “Invalid Access”, only the primary user of the "
+        "Seller Central account can authorize: sign in with the email or phone used to create "
+        "it. Select Connect store to try again."
+    ),
+    "expired": (
+        "The connection attempt for “{name}” expired after 10 minutes without an answer from "
+        "Amazon. Select Connect store to try again."
+    ),
+    "superseded": "Connect store was selected again: a new attempt replaced this one.",
+}
+ACTIVITY = {
+    "failed": "connect_failed",
+    "cancelled": "connect_cancelled",
+    "abandoned": "connect_abandoned",
+    "expired": "connect_expired",
+    "superseded": "connect_restarted",
+}
 
 
-def _close_open_attempts(store_id: int, now: datetime, outcome: str) -> None:
-    """Mark every unconsumed attempt of the store as used up."""
-    db.session.execute(
-        update(AuthorizationAttempt)
+def cancel(store: Store, now: datetime, user_id: int | None, reason: str = "cancelled") -> bool:
+    """End the store's open attempt: Stop waiting (``cancelled``), or the Seller Central tab
+    was closed without an answer (``abandoned``). False when none was open."""
+    return close_open_attempts(store, now, reason, user_id) > 0
+
+
+def close_open_attempts(store: Store, now: datetime, outcome: str, user_id: int | None) -> int:
+    """Close every unconsumed attempt of the store, each with its Activity entry.
+
+    An attempt already past its ten minutes is recorded as ``expired`` whatever the reason.
+    """
+    attempts = db.session.scalars(
+        select(AuthorizationAttempt)
         .where(
-            AuthorizationAttempt.store_id == store_id,
+            AuthorizationAttempt.store_id == store.id,
             AuthorizationAttempt.consumed_at.is_(None),
         )
-        .values(consumed_at=now, outcome=outcome)
-    )
+        .with_for_update()
+    ).all()
+    for attempt in attempts:
+        ending = "expired" if attempt.expires_at <= now else outcome
+        end_attempt(attempt, store, ending, ENDINGS[ending].format(name=store.name), user_id, now)
+    return len(attempts)
+
+
+def end_attempt(
+    attempt: AuthorizationAttempt,
+    store: Store,
+    outcome: str,
+    message: str,
+    user_id: int | None,
+    now: datetime,
+) -> None:
+    """The one writer of an attempt's end: its outcome and message, and the Activity entry."""
+    attempt.consumed_at = attempt.consumed_at or now
+    attempt.outcome = outcome
+    attempt.message = message
+    action = ACTIVITY.get(outcome)
+    if action is not None:
+        record_activity(store, user_id, action, message)
+
+
+def sweep_expired(now: datetime) -> int:
+    """Record the attempts that ran out of time unanswered (scheduled checks call this)."""
+    stale = db.session.scalars(
+        select(AuthorizationAttempt).where(
+            AuthorizationAttempt.consumed_at.is_(None),
+            AuthorizationAttempt.expires_at <= now,
+        )
+    ).all()
+    for attempt in stale:
+        store = db.session.get(Store, attempt.store_id)
+        message = ENDINGS["expired"].format(name=store.name)
+        end_attempt(attempt, store, "expired", message, attempt.user_id, now)
+    return len(stale)
 
 
 def consume(state: str, user_id: int, session_nonce: str, now: datetime) -> int | None:
@@ -255,17 +322,20 @@ def finish(ctx: Context, result: Grant | Outcome, user_id: int, now: datetime) -
     if outcome.error is not None:
         record_error(ctx.store_id, outcome.error)
     attempt = db.session.get(AuthorizationAttempt, ctx.attempt_id)
-    attempt.outcome = "connected" if outcome.ok else "failed"
-    attempt.message = outcome.message
+    if outcome.ok:  # the grant's own Activity entries are written by _save
+        attempt.outcome, attempt.message = "connected", outcome.message
+    else:
+        store = db.session.get(Store, ctx.store_id)
+        end_attempt(attempt, store, "failed", outcome.message, user_id, now)
     return outcome
 
 
-def abandon(attempt_id: int) -> None:
+def abandon(attempt_id: int, user_id: int | None, now: datetime) -> None:
     """Close an attempt whose callback failed on our side, so the store is not left waiting."""
     attempt = db.session.get(AuthorizationAttempt, attempt_id)
     if attempt is not None and attempt.outcome in (None, "processing"):
-        attempt.outcome = "failed"
-        attempt.message = UNEXPECTED_FAILURE
+        store = db.session.get(Store, attempt.store_id)
+        end_attempt(attempt, store, "failed", UNEXPECTED_FAILURE, user_id, now)
 
 
 def failed(error: AmazonError) -> Outcome:

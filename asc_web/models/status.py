@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import and_, bindparam, case, exists, func, not_, or_, select
 from sqlalchemy.orm import column_property
 
 from .authorizations import Authorization, AuthorizationAttempt
@@ -56,7 +56,11 @@ def derive(
     if not active:
         return Status("inactive", LABELS["inactive"], "Paused: settings kept, sync stopped.")
     if awaiting_until is not None and awaiting_until > now:
-        return Status("awaiting", LABELS["awaiting"], "Finish signing in to Seller Central.")
+        return Status(
+            "awaiting",
+            LABELS["awaiting"],
+            "Finish in the Seller Central tab, signed in as the account's primary user.",
+        )
     if authorization is None:
         return Status("not_connected", LABELS["not_connected"])
     if authorization.revoked_at is not None:
@@ -158,6 +162,20 @@ def _unfinished():
         AuthorizationAttempt.consumed_at.is_(None), AuthorizationAttempt.outcome == "processing"
     )
 
+
+# Attempt outcomes the card reports until the next attempt.
+FAILED_OUTCOMES = ("failed", "cancelled", "abandoned", "expired")
+
+# Why the store's latest attempt failed (None when it did not, or is still open): the card
+# shows it until the next attempt. Loaded with the store in the same query.
+Store.last_failure = column_property(
+    select(case((AuthorizationAttempt.outcome.in_(FAILED_OUTCOMES), AuthorizationAttempt.message)))
+    .where(AuthorizationAttempt.store_id == Store.id)
+    .order_by(AuthorizationAttempt.id.desc())
+    .limit(1)
+    .correlate_except(AuthorizationAttempt)
+    .scalar_subquery()
+)
 
 # The latest expiry of an unfinished attempt, loaded with the store in the same query.
 Store.awaiting_until = column_property(

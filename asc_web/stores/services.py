@@ -24,6 +24,11 @@ ACTION_LABELS = {
     "connected": "Connected the store to Seller Central",
     "renewed": "Renewed the authorization",
     "reconnected": "Reconnected the store to Seller Central",
+    "connect_failed": "Connection attempt failed",
+    "connect_cancelled": "Stopped waiting for Seller Central",
+    "connect_abandoned": "Left Seller Central without finishing",
+    "connect_expired": "Connection attempt expired",
+    "connect_restarted": "Started connecting again",
     "disconnected": "Disconnected the store from Seller Central",
 }
 

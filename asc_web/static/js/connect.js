@@ -3,8 +3,11 @@
 (function () {
   "use strict";
 
-  var consentTab = null;
+  var consentTab = null;   // the tab opened by the last click, until it is sent to Amazon
+  var openTab = null;      // the Seller Central tab this page opened, while it is open
+  var openFor = null;      // the id of the card (or dashboard) that waits for it
   var TAB_NAME = "asc-seller-central";
+  var watcher = null;
 
   // Open the tab during the click itself, so the browser treats it as user-initiated.
   document.addEventListener("submit", function (evt) {
@@ -12,7 +15,16 @@
     if (!form.matches || !form.matches("form[data-connect]") || !window.htmx) {
       return;
     }
+    // A second click while Seller Central is open brings that tab forward.
+    if (openTab && !openTab.closed) {
+      evt.preventDefault();
+      evt.stopImmediatePropagation();
+      openTab.focus();
+      return;
+    }
     consentTab = window.open("", TAB_NAME);
+    var waiting = form.closest("[id^='store-'], #dashboard");
+    openFor = waiting ? waiting.id : null;
     if (consentTab) {
       try {
         consentTab.document.title = "Opening Amazon Seller Central…";
@@ -32,12 +44,36 @@
     if (!url) { return; }
     if (consentTab && !consentTab.closed) {
       consentTab.location.href = url;
+      watch(consentTab);
       consentTab = null;
     } else {
       // The browser blocked the new tab: run the same flow in this one.
       window.location.assign(url);
     }
   });
+
+  // Closed without an answer (Cancel or "Invalid Access" on Amazon's page, or the tab
+  // closed by hand): the waiting card stops waiting at once and says why. A tab closed
+  // by the result page after the callback finds the attempt ended: the server ignores it.
+  function watch(tab) {
+    openTab = tab;
+    if (watcher) { window.clearInterval(watcher); }
+    watcher = window.setInterval(function () {
+      if (!openTab || !openTab.closed) { return; }
+      window.clearInterval(watcher);
+      watcher = null;
+      openTab = null;
+      window.setTimeout(stopWaiting, 700);  // let a result's own message arrive first
+    }, 500);
+  }
+
+  function stopWaiting() {
+    var live = openFor ? document.getElementById(openFor) : null;  // swapped since: look up
+    var form = live && live.querySelector("form[data-connect-cancel]");
+    if (!form) { return; }  // no longer waiting
+    form.querySelector("input[name=reason]").value = "abandoned";
+    if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+  }
 
   function refreshAwaitingCards() {
     document.querySelectorAll(".connect-poller").forEach(function (poller) {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
@@ -37,7 +38,7 @@ def _confirm(merchant, page, **extra):
     form = page.text.split('action="/amazon/login"')[1].split("</form>")[0]
     fields = dict(
         (name, value.replace("&amp;", "&"))
-        for name, value in __import__("re").findall(r'name="([a-z_]+)" value="([^"]*)"', form)
+        for name, value in re.findall(r'name="([a-z_]+)" value="([^"]*)"', form)
     )
     fields.pop("store_id", None)
     return merchant.http.post(
@@ -193,3 +194,29 @@ def test_no_state_or_code_reaches_the_logs(live, merchant, connected_store, capl
     ours = parse_qs(urlsplit(back.headers["Location"]).query)["state"][0]
     for secret in ("amzn-secret-state-77", ours):
         assert secret not in caplog.text
+
+
+def test_adding_a_store_on_the_way_comes_back_to_the_request(live, merchant):
+    page = merchant.http.get(_login_url(live, seller="A1USONLYSLR003"))
+    assert "No North America store is waiting to be connected" in page.text
+    form = merchant.http.get(f"{live.url}/stores/new").text
+    token = CSRF_META.search(form).group(1)
+    added = merchant.http.post(
+        f"{live.url}/stores/new",
+        data={
+            "csrf_token": token,
+            "website": "1",
+            "email": "shop@example.com",
+            "name": "Outlet USA",
+            "country": "US",
+            "product_id_type": "ASIN",
+            "attribute": "1",
+        },
+        allow_redirects=False,
+    )
+    assert added.status_code == 303
+    back = urlsplit(added.headers["Location"])
+    assert back.path == "/amazon/login"
+    resumed = merchant.http.get(live.url + added.headers["Location"])
+    assert "“Outlet USA” — United States" in resumed.text
+    assert re.search(r"required checked>\s*“Outlet USA”", resumed.text)
