@@ -190,3 +190,35 @@ def test_emails_with_invisible_characters_are_refused_when_adding_a_user(
     assert "invisible or control characters" in response.text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+def test_unknown_disabled_and_known_accounts_each_check_one_real_password_hash(
+    app, accounts, monkeypatch
+):
+    """Equal work for every refusal: one scrypt check of the same cost, whoever is asked for."""
+    from werkzeug import security
+
+    from asc_web.auth import services
+    from asc_web.models import accounts as account_model
+
+    checked = []
+
+    def counting(pwhash, password):
+        checked.append(pwhash.split("$")[0])  # the method and its cost, never the hash
+        return security.check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    monkeypatch.setattr(account_model, "check_password_hash", counting)
+    accounts.create(email="known@example.com", role="viewer")
+    accounts.create(email="gone@example.com", role="viewer")
+    with app.app_context():
+        User.by_email("gone@example.com").active = False
+        db.session.commit()
+    methods = {}
+    for email in ("nobody@example.com", "gone@example.com", "known@example.com"):
+        checked.clear()
+        assert accounts.login(email=email, password=WRONG).status_code == 400
+        methods[email] = list(checked)
+    real = methods["known@example.com"]
+    assert len(real) == 1 and real[0].startswith("scrypt:"), methods
+    assert methods["nobody@example.com"] == methods["gone@example.com"] == real, methods
