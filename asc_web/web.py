@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from flask import (
     Flask,
+    abort,
     current_app,
     g,
     get_flashed_messages,
@@ -23,6 +24,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import htmx
 from .extensions import db, login_manager
@@ -45,6 +47,15 @@ MESSAGES = {
     414: "This address is too long. Go back to the page you came from and try again.",
     429: "Too many attempts in a short time. Wait a few minutes, then try again.",
 }
+# Ids are PostgreSQL ``integer`` columns: a larger number in an address names nothing, and
+# the database (SQLite past 2**63 too) would fail on it with a 500.
+DB_INT_MAX = 2**31 - 1
+# The last second a ``datetime`` can hold (9999-12-31T23:59:59 UTC).
+LAST_EPOCH_SECOND = 253_402_300_799
+OUT_OF_RANGE = (
+    "The address has a number that is out of range in “{name}” (not a page number or time "
+    "this page ever links to). Reload the page or go back, and try again."
+)
 # Static files asked for with their content's version (``static_url``) never change.
 STATIC_MAX_AGE = 365 * 24 * 3600
 # Versioned URLs by static folder, file and mount point: each file is hashed once.
@@ -53,6 +64,8 @@ _static_urls: dict[tuple[str, str, str], str] = {}
 
 def init_app(app: Flask) -> None:
     """Register the guards, hooks and error handlers on ``app``."""
+    # Before any blueprint adds its routes: every ``<int:…>`` is bounded alike.
+    app.url_map.converters["int"] = DatabaseInt
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Behind N proxies the client's address and scheme come from their headers
@@ -67,6 +80,29 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` in every route: past ``DB_INT_MAX`` the route does not match (a 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.max = DB_INT_MAX if self.max is None else min(self.max, DB_INT_MAX)
+
+
+def query_int(name: str, *, low: int = 0, high: int = DB_INT_MAX) -> int | None:
+    """The whole number ``name`` of the query string (``None`` if absent); 400 out of range."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    digits = text.removeprefix("-")
+    # Checked before ``int()``: a thousand-digit number is refused without being parsed.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(high)):
+        abort(400, OUT_OF_RANGE.format(name=name))
+    value = int(text)
+    if not low <= value <= high:
+        abort(400, OUT_OF_RANGE.format(name=name))
+    return value
 
 
 def static_url(filename: str) -> str:
