@@ -66,6 +66,11 @@ def defaults() -> dict:
         "RATELIMIT_SWALLOW_ERRORS": True,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
         "TRUSTED_PROXIES": 0,
+        # Whether those proxies set X-Forwarded-Host (else the Host header is the host).
+        "TRUST_FORWARDED_HOST": False,
+        # Host names served (comma-separated; ".example.com" allows its subdomains): any
+        # other Host header gets a 400. None serves any host.
+        "TRUSTED_HOSTS": None,
         "LOG_LEVEL": "INFO",
     }
 
@@ -121,6 +126,8 @@ def finish(config: dict, instance: Path) -> None:
         url = config.get("DATABASE_URL") or f"sqlite:///{instance / 'asc_web.sqlite3'}"
         config["SQLALCHEMY_DATABASE_URI"] = url
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    config["TRUSTED_HOSTS"] = host_list(config.get("TRUSTED_HOSTS"))
+    config["TRUST_FORWARDED_HOST"] = as_bool(config.get("TRUST_FORWARDED_HOST"))
     if production or str(config.get("PUBLIC_URL") or "").startswith("https://"):
         # Production is served over HTTPS (directly or behind a TLS proxy), and so is any
         # install whose public address is https: cookies never travel over plain HTTP.
@@ -132,6 +139,21 @@ def finish(config: dict, instance: Path) -> None:
         config["REMEMBER_COOKIE_NAME"] = "__Host-asc_remember"
         config["SESSION_COOKIE_PATH"] = config["REMEMBER_COOKIE_PATH"] = "/"
         config["SESSION_COOKIE_DOMAIN"] = config["REMEMBER_COOKIE_DOMAIN"] = None
+
+
+def host_list(value) -> list[str] | None:
+    """``ASC_TRUSTED_HOSTS`` as Flask's list: comma-separated text or a list; None if empty."""
+    if isinstance(value, str):
+        value = value.split(",")
+    hosts = [str(host).strip().lower() for host in value or () if str(host).strip()]
+    return hosts or None
+
+
+def as_bool(value) -> bool:
+    """A yes/no setting given as a bool or as text (``true``, ``1``, ``yes``, ``on``)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
 
 
 def check_token_keys(keys) -> None:

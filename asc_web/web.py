@@ -18,11 +18,10 @@ from flask import (
     make_response,
     render_template,
     request,
-    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
@@ -56,6 +55,10 @@ OUT_OF_RANGE = (
     "The address has a number that is out of range in “{name}” (not a page number or time "
     "this page ever links to). Reload the page or go back, and try again."
 )
+HOST_REFUSED = (
+    "This server does not answer to that host name. Check the address you typed, or use the "
+    "link you were given, and try again."
+)
 # Static files asked for with their content's version (``static_url``) never change.
 STATIC_MAX_AGE = 365 * 24 * 3600
 # Versioned URLs by static folder, file and mount point: each file is hashed once.
@@ -70,7 +73,9 @@ def init_app(app: Flask) -> None:
     if proxies > 0:
         # Behind N proxies the client's address and scheme come from their headers
         # (rate limits per address, HSTS, Secure cookies); never trusted without proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # The host only when configured: a forged one would pass the CSRF Referer check.
+        hosts = proxies if app.config["TRUST_FORWARDED_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=hosts)
     # Guards run first: before CSRF checks and rate limits read the form.
     app.before_request_funcs.setdefault(None, []).insert(0, _guard_request)
     app.after_request(_security_headers)
@@ -106,7 +111,11 @@ def query_int(name: str, *, low: int = 0, high: int = DB_INT_MAX) -> int | None:
 
 
 def static_url(filename: str) -> str:
-    """The URL of a static file with its content's hash (``?v=``): cached for a year."""
+    """The URL of a static file with its content's hash (``?v=``): cached for a year.
+
+    A path built without the URL adapter, so it works on the error page of a request whose
+    Host header could not be read (Flask has no adapter for those).
+    """
     app = current_app._get_current_object()
     root = request.script_root if has_request_context() else ""
     key = (str(app.static_folder), filename, root)
@@ -114,7 +123,8 @@ def static_url(filename: str) -> str:
     if url is None:
         content = (Path(app.static_folder) / filename).read_bytes()
         version = hashlib.sha256(content).hexdigest()[:12]
-        url = _static_urls[key] = url_for("static", filename=filename, v=version)
+        path = f"{root}{app.static_url_path}/{quote(filename)}"
+        url = _static_urls[key] = f"{path}?v={version}"
     return url
 
 
@@ -158,7 +168,9 @@ def _refuse(code: int, message: str):
         # htmx 4 swaps error answers too: keep the form and what was typed in it.
         response.headers["HX-Reswap"] = "none"
         return response
-    return render_template("error.html", code=code, message=message), code
+    # Links as paths from the mount point: no URL adapter, no Host header needed.
+    home = request.script_root + "/"
+    return render_template("error.html", code=code, message=message, home=home), code
 
 
 def _security_headers(response):
@@ -204,6 +216,9 @@ def _http_error(error: HTTPException):
     # A view's own words (abort(404, "…"), a rate limit's message) win over the defaults.
     own_words = error.description != type(error).description
     message = error.description if own_words else MESSAGES.get(error.code, error.description)
+    if isinstance(error, BadHost | SecurityError):
+        # A malformed or untrusted Host header: never echo it back.
+        message = HOST_REFUSED
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
         return {"error": error.name, "message": message}, error.code
     response = make_response(_refuse(error.code, message))
