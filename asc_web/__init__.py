@@ -30,7 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import db as db_setup
     from . import logs
 
-    logs.install(app.config.get("LOG_LEVEL"))
+    logs.install(app.config.get("LOG_LEVEL"), app.config["LOG_FORMAT"])
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

@@ -72,6 +72,8 @@ def defaults() -> dict:
         # other Host header gets a 400. None serves any host.
         "TRUSTED_HOSTS": None,
         "LOG_LEVEL": "INFO",
+        # ``text`` (one line per record) or ``json`` (one JSON object per line).
+        "LOG_FORMAT": "text",
     }
 
 
@@ -93,6 +95,8 @@ def finish(config: dict, instance: Path) -> None:
     if mode not in ("sandbox", "production"):
         raise ConfigError(f"ASC_AMAZON_MODE must be 'sandbox' or 'production', not {mode!r}.")
     production = mode == "production"
+    if config.get("LOG_FORMAT") not in ("text", "json"):
+        raise ConfigError(f"ASC_LOG_FORMAT must be 'text' or 'json', not {config['LOG_FORMAT']!r}.")
     if production:
         missing = [k for k in PRODUCTION_REQUIRED if not config.get(k)]
         missing += [k for k in ("SECRET_KEY", "TOKEN_KEYS") if not config.get(k)]
