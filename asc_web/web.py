@@ -6,7 +6,7 @@ import contextlib
 import hashlib
 import logging
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Flask,
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self' https:; "
+    "font-src 'self'; connect-src 'self'; form-action {form_action}; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 EXPIRED_PAGE = "This page expired — reload it and try again."
@@ -69,6 +69,7 @@ def init_app(app: Flask) -> None:
     """Register the guards, hooks and error handlers on ``app``."""
     # Before any blueprint adds its routes: every ``<int:…>`` is bounded alike.
     app.url_map.converters["int"] = DatabaseInt
+    app.extensions["asc_csp"] = content_security_policy(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Behind N proxies the client's address and scheme come from their headers
@@ -85,6 +86,30 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _server_error)
     app.add_template_global(static_url)
     app.get_send_file_max_age = _static_max_age
+
+
+def content_security_policy(app: Flask) -> str:
+    """The app's CSP: forms go to this site, and to Seller Central (or the sandbox) only.
+
+    Connect without JavaScript is a form POST answered by a 303 to Seller Central's consent
+    page (and the Login URI confirmation one to its ``amazon_callback_uri``): Chromium applies
+    form-action to such redirects, so those origins stay allowed, and nothing else does.
+    """
+    from .amazon.marketplaces import MARKETPLACES
+    from .connect.settings import endpoints
+
+    with app.app_context():
+        where = endpoints()
+    origins = sorted(
+        {_origin(where.seller_central(marketplace)) for marketplace in MARKETPLACES.values()}
+    )
+    return CSP.format(form_action=" ".join(["'self'", *origins]))
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 class DatabaseInt(IntegerConverter):
@@ -176,7 +201,7 @@ def _refuse(code: int, message: str):
 def _security_headers(response):
     """Send the same protective headers with every response, fragments and errors too."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", current_app.extensions["asc_csp"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")

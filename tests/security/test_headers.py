@@ -149,3 +149,32 @@ def test_every_signed_in_answer_is_no_store_but_fingerprinted_static_files_are_c
         assert _no_store(response), name
     signed_in = accounts.login()
     assert signed_in.status_code == 303 and _no_store(signed_in)
+
+
+def _form_action(response) -> set[str]:
+    csp = response.headers["Content-Security-Policy"]
+    (directive,) = [d.split()[1:] for d in csp.split(";") if d.split()[:1] == ["form-action"]]
+    return set(directive)
+
+
+SELLER_CENTRAL = {
+    "https://sellercentral.amazon.com",
+    "https://sellercentral.amazon.ca",
+    "https://sellercentral.amazon.com.mx",
+    "https://sellercentral-europe.amazon.com",
+}
+
+
+def test_forms_may_go_only_to_this_site_and_seller_central_in_production(make_app):
+    from tests.support.config import PRODUCTION
+
+    client = make_app(**PRODUCTION).test_client()
+    response = client.get("/login", base_url="https://asc.example.com")
+    assert _form_action(response) == {"'self'", *SELLER_CENTRAL}
+
+
+def test_forms_may_go_only_to_this_site_and_the_sandbox_in_sandbox_mode(make_app):
+    mounted = make_app(PUBLIC_URL="http://localhost:8080").test_client().get("/login")
+    assert _form_action(mounted) == {"'self'", "http://localhost:8080"}
+    apart = make_app(SANDBOX_URL="http://127.0.0.1:5001/sandbox").test_client().get("/login")
+    assert _form_action(apart) == {"'self'", "http://127.0.0.1:5001"}
