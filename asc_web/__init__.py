@@ -71,10 +71,13 @@ def _mount_sandbox(app: Flask) -> None:
         return
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from .db import private_database_files
+
+    path = app.config.get("SANDBOX_DB_PATH") or str(Path(app.instance_path) / "sandbox.sqlite3")
+    private_database_files(Path(path))  # it holds the sandbox's OTP secret
     sandbox_app = sandbox.create_app(
         {
-            "SANDBOX_DB_PATH": app.config.get("SANDBOX_DB_PATH")
-            or str(Path(app.instance_path) / "sandbox.sqlite3"),
+            "SANDBOX_DB_PATH": path,
             "SANDBOX_HOOKS_ENABLED": True,
             # Loopback redirect URIs are registered already; a public one must be added.
             "SANDBOX_REDIRECT_URIS": (app.config["REDIRECT_URI"],),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -15,6 +17,8 @@ SANDBOX_APP = {
     "LWA_CLIENT_ID": "amzn1.application-oa2-client.sandboxascweb0001",
     "LWA_CLIENT_SECRET": "sandbox-client-secret",  # noqa: S105 - public sandbox credential
 }
+
+log = logging.getLogger(__name__)
 
 PRODUCTION_REQUIRED = ("SPAPI_APP_ID", "LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "REDIRECT_URI")
 # A production secret key shorter than this is refused (sessions and CSRF tokens rest on it).
@@ -77,12 +81,36 @@ def defaults() -> dict:
     }
 
 
+def private_folder(path: Path) -> None:
+    """Create ``path`` if needed and make it the service account's alone (0700).
+
+    It holds the database, generated secrets and backups' neighbours: never world-readable,
+    whatever the umask or an older version left.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) != 0o700:
+        try:
+            path.chmod(0o700)
+        except PermissionError:
+            log.warning("The instance folder %s is not ours: make it mode 0700 yourself.", path)
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable by the service account only (0600), if it is not already."""
+    if stat.S_IMODE(path.stat().st_mode) != 0o600:
+        try:
+            path.chmod(0o600)
+        except PermissionError:
+            log.warning("The file %s is not ours: make it mode 0600 yourself.", path)
+
+
 def read_or_create_secret(instance: Path, name: str, make) -> str:
     """Return the secret stored in ``instance/name``, creating it once with mode 0600."""
     path = instance / name
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        private_file(path)
         return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
         fh.write(make())
@@ -95,6 +123,10 @@ def finish(config: dict, instance: Path) -> None:
     if mode not in ("sandbox", "production"):
         raise ConfigError(f"ASC_AMAZON_MODE must be 'sandbox' or 'production', not {mode!r}.")
     production = mode == "production"
+    # Sandbox mode writes generated secrets there, and the default database lives there.
+    default_database = not (config.get("SQLALCHEMY_DATABASE_URI") or config.get("DATABASE_URL"))
+    if not production or default_database or instance.exists():
+        private_folder(instance)
     if config.get("LOG_FORMAT") not in ("text", "json"):
         raise ConfigError(f"ASC_LOG_FORMAT must be 'text' or 'json', not {config['LOG_FORMAT']!r}.")
     if production:
@@ -115,7 +147,6 @@ def finish(config: dict, instance: Path) -> None:
         config["REDIRECT_URI"] = config.get("REDIRECT_URI") or f"{public}/amazon/callback"
         if config.get("SPAPI_DRAFT") is None:
             config["SPAPI_DRAFT"] = True
-        instance.mkdir(parents=True, exist_ok=True)
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = read_or_create_secret(
                 instance, "secret_key", lambda: secrets.token_urlsafe(48)
