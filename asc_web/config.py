@@ -59,15 +59,20 @@ def defaults() -> dict:
         # Sessions end after this long without a request, and this long after sign-in at most.
         "IDLE_TIMEOUT_MINUTES": 60,
         "ABSOLUTE_TIMEOUT_HOURS": 12,
-        # Sign-in attempts: every POST counts per client address; failures count per account.
+        # Sign-in attempts: every POST counts per client address; failures count per account
+        # and address (a stranger cannot lock the owner out), and, more loosely, per account
+        # from anywhere (ASVS: at most 100 failures an hour against one account).
         "LOGIN_LIMIT_PER_IP": "20 per minute",
-        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "10 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "100 per hour",
         # Wrong current passwords on the Account page, per signed-in user.
         "PASSWORD_CHANGE_LIMIT": "10 per 15 minutes",
         "RATELIMIT_KEY_PREFIX": "asc_web",
         # If Redis stops answering, each process counts on its own instead of failing sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Every limit is checked, so Retry-After can name the longest wait of those breached.
+        "RATELIMIT_FAIL_ON_FIRST_BREACH": False,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
         "TRUSTED_PROXIES": 0,
         # Whether those proxies set X-Forwarded-Host (else the Host header is the host).

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
+import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
@@ -26,7 +28,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from . import htmx
-from .extensions import db, login_manager
+from .extensions import db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -244,15 +246,30 @@ def _http_error(error: HTTPException):
     if isinstance(error, BadHost | SecurityError):
         # A malformed or untrusted Host header: never echo it back.
         message = HOST_REFUSED
+    wait = _rate_limit_wait() if error.code == 429 else None
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        message += f" Try again in {minutes} minute{'s' if minutes > 1 else ''}."
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
-        return {"error": error.name, "message": message}, error.code
-    response = make_response(_refuse(error.code, message))
+        response = make_response({"error": error.name, "message": message}, error.code)
+    else:
+        response = make_response(_refuse(error.code, message))
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
-    retry_after = error.response.headers.get("Retry-After") if error.response else None
-    if error.code == 429:
-        response.headers["Retry-After"] = retry_after or "60"
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
     return response
+
+
+def _rate_limit_wait() -> int:
+    """Seconds until every limit this request broke lets it through again (60 if unknown)."""
+    now = time.time()
+    waits = [
+        math.ceil(limit.window.reset_time - now)
+        for limit in limiter.current_limits
+        if limit.breached
+    ]
+    return max([1, *waits]) if waits else 60
 
 
 def _server_error(error: Exception):
