@@ -31,6 +31,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import logs
 
     logs.install(app.config.get("LOG_LEVEL"), app.config["LOG_FORMAT"])
+    config_module.warn_if_risky(app.config)
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)

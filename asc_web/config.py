@@ -196,6 +196,21 @@ def as_bool(value) -> bool:
     return bool(value)
 
 
+def warn_if_risky(config) -> None:
+    """Log loudly what production should not run with (it still starts)."""
+    if config["AMAZON_MODE"] != "production" or not config.get("RATELIMIT_ENABLED", True):
+        return
+    storage = str(config["RATELIMIT_STORAGE_URI"])
+    if storage.startswith("memory://"):
+        log.warning(
+            "RATE LIMITS ARE KEPT IN THIS PROCESS'S MEMORY (ASC_RATELIMIT_STORAGE_URI=%s): "
+            "every worker and server counts sign-in attempts alone, so each limit is that many "
+            "times looser. Set ASC_RATELIMIT_STORAGE_URI=redis://HOST:6379/0 (README, Serving "
+            "in production).",
+            storage,
+        )
+
+
 def check_token_keys(keys) -> None:
     """Refuse ``ASC_TOKEN_KEYS`` unless it holds one or more valid Fernet keys."""
     parts = [k.strip() for k in str(keys or "").split(",") if k.strip()]
