@@ -30,7 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import db as db_setup
     from . import logs
 
-    logs.install(app.config.get("LOG_LEVEL"))
+    logs.install(app.config.get("LOG_LEVEL"), app.config["LOG_FORMAT"])
+    config_module.warn_if_risky(app.config)
     from .extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -71,6 +72,10 @@ def _mount_sandbox(app: Flask) -> None:
         return
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+    from .db import private_database_files
+
+    path = app.config.get("SANDBOX_DB_PATH") or str(Path(app.instance_path) / "sandbox.sqlite3")
+    private_database_files(Path(path))  # it holds the sandbox's OTP secret
     # The console's clock follows the sandbox clock (asc_web/clock.py).
     clock_file = app.config.get("CLOCK_OFFSET_FILE") or str(
         Path(app.instance_path) / "sandbox_clock_offset"
@@ -79,8 +84,7 @@ def _mount_sandbox(app: Flask) -> None:
     public = str(app.config["PUBLIC_URL"]).rstrip("/")
     sandbox_app = sandbox.create_app(
         {
-            "SANDBOX_DB_PATH": app.config.get("SANDBOX_DB_PATH")
-            or str(Path(app.instance_path) / "sandbox.sqlite3"),
+            "SANDBOX_DB_PATH": path,
             "SANDBOX_HOOKS_ENABLED": True,
             # Loopback redirect URIs are registered already; a public one must be added.
             "SANDBOX_REDIRECT_URIS": (app.config["REDIRECT_URI"],),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
+import stat
 from pathlib import Path
 
 from cryptography.fernet import Fernet
@@ -15,6 +17,8 @@ SANDBOX_APP = {
     "LWA_CLIENT_ID": "amzn1.application-oa2-client.sandboxascweb0001",
     "LWA_CLIENT_SECRET": "sandbox-client-secret",  # noqa: S105 - public sandbox credential
 }
+
+log = logging.getLogger(__name__)
 
 PRODUCTION_REQUIRED = ("SPAPI_APP_ID", "LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "REDIRECT_URI")
 # A production secret key shorter than this is refused (sessions and CSRF tokens rest on it).
@@ -55,19 +59,54 @@ def defaults() -> dict:
         # Sessions end after this long without a request, and this long after sign-in at most.
         "IDLE_TIMEOUT_MINUTES": 60,
         "ABSOLUTE_TIMEOUT_HOURS": 12,
-        # Sign-in attempts: every POST counts per client address; failures count per account.
+        # Sign-in attempts: every POST counts per client address; failures count per account
+        # and address (a stranger cannot lock the owner out), and, more loosely, per account
+        # from anywhere (ASVS: at most 100 failures an hour against one account).
         "LOGIN_LIMIT_PER_IP": "20 per minute",
-        "LOGIN_LIMIT_PER_ACCOUNT": "10 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "10 per 15 minutes",
+        "LOGIN_LIMIT_PER_ACCOUNT": "100 per hour",
         # Wrong current passwords on the Account page, per signed-in user.
         "PASSWORD_CHANGE_LIMIT": "10 per 15 minutes",
         "RATELIMIT_KEY_PREFIX": "asc_web",
         # If Redis stops answering, each process counts on its own instead of failing sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Every limit is checked, so Retry-After can name the longest wait of those breached.
+        "RATELIMIT_FAIL_ON_FIRST_BREACH": False,
         # How many reverse proxies in front of the app set X-Forwarded-For/-Proto (0: none).
         "TRUSTED_PROXIES": 0,
+        # Whether those proxies set X-Forwarded-Host (else the Host header is the host).
+        "TRUST_FORWARDED_HOST": False,
+        # Host names served (comma-separated; ".example.com" allows its subdomains): any
+        # other Host header gets a 400. None serves any host.
+        "TRUSTED_HOSTS": None,
         "LOG_LEVEL": "INFO",
+        # ``text`` (one line per record) or ``json`` (one JSON object per line).
+        "LOG_FORMAT": "text",
     }
+
+
+def private_folder(path: Path) -> None:
+    """Create ``path`` if needed and make it the service account's alone (0700).
+
+    It holds the database, generated secrets and backups' neighbours: never world-readable,
+    whatever the umask or an older version left.
+    """
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if stat.S_IMODE(path.stat().st_mode) != 0o700:
+        try:
+            path.chmod(0o700)
+        except PermissionError:
+            log.warning("The instance folder %s is not ours: make it mode 0700 yourself.", path)
+
+
+def private_file(path: Path) -> None:
+    """Make ``path`` readable by the service account only (0600), if it is not already."""
+    if stat.S_IMODE(path.stat().st_mode) != 0o600:
+        try:
+            path.chmod(0o600)
+        except PermissionError:
+            log.warning("The file %s is not ours: make it mode 0600 yourself.", path)
 
 
 def read_or_create_secret(instance: Path, name: str, make) -> str:
@@ -76,6 +115,7 @@ def read_or_create_secret(instance: Path, name: str, make) -> str:
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
+        private_file(path)
         return path.read_text().strip()
     with os.fdopen(fd, "w") as fh:
         fh.write(make())
@@ -88,6 +128,12 @@ def finish(config: dict, instance: Path) -> None:
     if mode not in ("sandbox", "production"):
         raise ConfigError(f"ASC_AMAZON_MODE must be 'sandbox' or 'production', not {mode!r}.")
     production = mode == "production"
+    # Sandbox mode writes generated secrets there, and the default database lives there.
+    default_database = not (config.get("SQLALCHEMY_DATABASE_URI") or config.get("DATABASE_URL"))
+    if not production or default_database or instance.exists():
+        private_folder(instance)
+    if config.get("LOG_FORMAT") not in ("text", "json"):
+        raise ConfigError(f"ASC_LOG_FORMAT must be 'text' or 'json', not {config['LOG_FORMAT']!r}.")
     if production:
         missing = [k for k in PRODUCTION_REQUIRED if not config.get(k)]
         missing += [k for k in ("SECRET_KEY", "TOKEN_KEYS") if not config.get(k)]
@@ -111,7 +157,6 @@ def finish(config: dict, instance: Path) -> None:
         config["REDIRECT_URI"] = config.get("REDIRECT_URI") or f"{public}/amazon/callback"
         if config.get("SPAPI_DRAFT") is None:
             config["SPAPI_DRAFT"] = True
-        instance.mkdir(parents=True, exist_ok=True)
         if not config.get("SECRET_KEY"):
             config["SECRET_KEY"] = read_or_create_secret(
                 instance, "secret_key", lambda: secrets.token_urlsafe(48)
@@ -126,6 +171,8 @@ def finish(config: dict, instance: Path) -> None:
         url = config.get("DATABASE_URL") or f"sqlite:///{instance / 'asc_web.sqlite3'}"
         config["SQLALCHEMY_DATABASE_URI"] = url
     config["RATELIMIT_STORAGE_URI"] = config.get("RATELIMIT_STORAGE_URI") or "memory://"
+    config["TRUSTED_HOSTS"] = host_list(config.get("TRUSTED_HOSTS"))
+    config["TRUST_FORWARDED_HOST"] = as_bool(config.get("TRUST_FORWARDED_HOST"))
     if production or str(config.get("PUBLIC_URL") or "").startswith("https://"):
         # Production is served over HTTPS (directly or behind a TLS proxy), and so is any
         # install whose public address is https: cookies never travel over plain HTTP.
@@ -137,6 +184,36 @@ def finish(config: dict, instance: Path) -> None:
         config["REMEMBER_COOKIE_NAME"] = "__Host-asc_remember"
         config["SESSION_COOKIE_PATH"] = config["REMEMBER_COOKIE_PATH"] = "/"
         config["SESSION_COOKIE_DOMAIN"] = config["REMEMBER_COOKIE_DOMAIN"] = None
+
+
+def host_list(value) -> list[str] | None:
+    """``ASC_TRUSTED_HOSTS`` as Flask's list: comma-separated text or a list; None if empty."""
+    if isinstance(value, str):
+        value = value.split(",")
+    hosts = [str(host).strip().lower() for host in value or () if str(host).strip()]
+    return hosts or None
+
+
+def as_bool(value) -> bool:
+    """A yes/no setting given as a bool or as text (``true``, ``1``, ``yes``, ``on``)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "on")
+    return bool(value)
+
+
+def warn_if_risky(config) -> None:
+    """Log loudly what production should not run with (it still starts)."""
+    if config["AMAZON_MODE"] != "production" or not config.get("RATELIMIT_ENABLED", True):
+        return
+    storage = str(config["RATELIMIT_STORAGE_URI"])
+    if storage.startswith("memory://"):
+        log.warning(
+            "RATE LIMITS ARE KEPT IN THIS PROCESS'S MEMORY (ASC_RATELIMIT_STORAGE_URI=%s): "
+            "every worker and server counts sign-in attempts alone, so each limit is that many "
+            "times looser. Set ASC_RATELIMIT_STORAGE_URI=redis://HOST:6379/0 (README, Serving "
+            "in production).",
+            storage,
+        )
 
 
 def check_token_keys(keys) -> None:

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 import time
+from pathlib import Path
 
 from flask import current_app, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+
+from .config import private_file
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -17,6 +22,8 @@ def configure_engine(engine: Engine) -> None:
     """Attach the SQLite settings to ``engine``; other databases need nothing here."""
     if engine.dialect.name != "sqlite":
         return
+    if not _is_memory(engine):
+        private_database_files(Path(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -38,6 +45,21 @@ def configure_engine(engine: Engine) -> None:
         # process's writer in WAL mode ("database is locked"). Requests that may
         # write take the write lock up front, so SQLite's busy timeout applies.
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _may_write() else "BEGIN")
+
+
+def private_database_files(path: Path) -> None:
+    """Create the SQLite database ``path`` with mode 0600 and keep its files at 0600.
+
+    SQLite creates a database file 0644 whatever the umask, and its ``-wal`` and ``-shm``
+    files with the database's own mode: a database that exists first, 0600, keeps all of
+    them private (password hashes, encrypted tokens, the sandbox's OTP secret).
+    """
+    if not path.exists() and path.parent.is_dir():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        # An older version (or a restore by hand) may have left them readable by all.
+        with contextlib.suppress(FileNotFoundError):
+            private_file(path.with_name(path.name + suffix))
 
 
 def enable_wal(cursor, attempts: int = 50) -> None:

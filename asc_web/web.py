@@ -5,11 +5,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import math
+import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from flask import (
     Flask,
+    abort,
     current_app,
     g,
     get_flashed_messages,
@@ -17,21 +20,21 @@ from flask import (
     make_response,
     render_template,
     request,
-    url_for,
 )
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException, SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from . import htmx
-from .extensions import db, login_manager
+from .extensions import db, limiter, login_manager
 
 log = logging.getLogger(__name__)
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "font-src 'self'; connect-src 'self'; form-action 'self' https:; "
+    "font-src 'self'; connect-src 'self'; form-action {form_action}; "
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 )
 EXPIRED_PAGE = "This page expired — reload it and try again."
@@ -45,6 +48,19 @@ MESSAGES = {
     414: "This address is too long. Go back to the page you came from and try again.",
     429: "Too many attempts in a short time. Wait a few minutes, then try again.",
 }
+# Ids are PostgreSQL ``integer`` columns: a larger number in an address names nothing, and
+# the database (SQLite past 2**63 too) would fail on it with a 500.
+DB_INT_MAX = 2**31 - 1
+# The last second a ``datetime`` can hold (9999-12-31T23:59:59 UTC).
+LAST_EPOCH_SECOND = 253_402_300_799
+OUT_OF_RANGE = (
+    "The address has a number that is out of range in “{name}” (not a page number or time "
+    "this page ever links to). Reload the page or go back, and try again."
+)
+HOST_REFUSED = (
+    "This server does not answer to that host name. Check the address you typed, or use the "
+    "link you were given, and try again."
+)
 # Static files asked for with their content's version (``static_url``) never change.
 STATIC_MAX_AGE = 365 * 24 * 3600
 # Versioned URLs by static folder, file and mount point: each file is hashed once.
@@ -53,11 +69,16 @@ _static_urls: dict[tuple[str, str, str], str] = {}
 
 def init_app(app: Flask) -> None:
     """Register the guards, hooks and error handlers on ``app``."""
+    # Before any blueprint adds its routes: every ``<int:…>`` is bounded alike.
+    app.url_map.converters["int"] = DatabaseInt
+    app.extensions["asc_csp"] = content_security_policy(app)
     proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
     if proxies > 0:
         # Behind N proxies the client's address and scheme come from their headers
         # (rate limits per address, HSTS, Secure cookies); never trusted without proxies.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        # The host only when configured: a forged one would pass the CSRF Referer check.
+        hosts = proxies if app.config["TRUST_FORWARDED_HOST"] else 0
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=hosts)
     # Guards run first: before CSRF checks and rate limits read the form.
     app.before_request_funcs.setdefault(None, []).insert(0, _guard_request)
     app.after_request(_security_headers)
@@ -69,8 +90,59 @@ def init_app(app: Flask) -> None:
     app.get_send_file_max_age = _static_max_age
 
 
+def content_security_policy(app: Flask) -> str:
+    """The app's CSP: forms go to this site, and to Seller Central (or the sandbox) only.
+
+    Connect without JavaScript is a form POST answered by a 303 to Seller Central's consent
+    page (and the Login URI confirmation one to its ``amazon_callback_uri``): Chromium applies
+    form-action to such redirects, so those origins stay allowed, and nothing else does.
+    """
+    from .amazon.marketplaces import MARKETPLACES
+    from .connect.settings import endpoints
+
+    with app.app_context():
+        where = endpoints()
+    origins = sorted(
+        {_origin(where.seller_central(marketplace)) for marketplace in MARKETPLACES.values()}
+    )
+    return CSP.format(form_action=" ".join(["'self'", *origins]))
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` of ``url``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+class DatabaseInt(IntegerConverter):
+    """``<int:…>`` in every route: past ``DB_INT_MAX`` the route does not match (a 404)."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        super().__init__(url_map, *args, **kwargs)
+        self.max = DB_INT_MAX if self.max is None else min(self.max, DB_INT_MAX)
+
+
+def query_int(name: str, *, low: int = 0, high: int = DB_INT_MAX) -> int | None:
+    """The whole number ``name`` of the query string (``None`` if absent); 400 out of range."""
+    text = request.args.get(name, "").strip()
+    if not text:
+        return None
+    digits = text.removeprefix("-")
+    # Checked before ``int()``: a thousand-digit number is refused without being parsed.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > len(str(high)):
+        abort(400, OUT_OF_RANGE.format(name=name))
+    value = int(text)
+    if not low <= value <= high:
+        abort(400, OUT_OF_RANGE.format(name=name))
+    return value
+
+
 def static_url(filename: str) -> str:
-    """The URL of a static file with its content's hash (``?v=``): cached for a year."""
+    """The URL of a static file with its content's hash (``?v=``): cached for a year.
+
+    A path built without the URL adapter, so it works on the error page of a request whose
+    Host header could not be read (Flask has no adapter for those).
+    """
     app = current_app._get_current_object()
     root = request.script_root if has_request_context() else ""
     key = (str(app.static_folder), filename, root)
@@ -78,7 +150,8 @@ def static_url(filename: str) -> str:
     if url is None:
         content = (Path(app.static_folder) / filename).read_bytes()
         version = hashlib.sha256(content).hexdigest()[:12]
-        url = _static_urls[key] = url_for("static", filename=filename, v=version)
+        path = f"{root}{app.static_url_path}/{quote(filename)}"
+        url = _static_urls[key] = f"{path}?v={version}"
     return url
 
 
@@ -122,13 +195,15 @@ def _refuse(code: int, message: str):
         # htmx 4 swaps error answers too: keep the form and what was typed in it.
         response.headers["HX-Reswap"] = "none"
         return response
-    return render_template("error.html", code=code, message=message), code
+    # Links as paths from the mount point: no URL adapter, no Host header needed.
+    home = request.script_root + "/"
+    return render_template("error.html", code=code, message=message, home=home), code
 
 
 def _security_headers(response):
     """Send the same protective headers with every response, fragments and errors too."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("Content-Security-Policy", current_app.extensions["asc_csp"])
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     headers.setdefault("X-Frame-Options", "DENY")
@@ -168,15 +243,33 @@ def _http_error(error: HTTPException):
     # A view's own words (abort(404, "…"), a rate limit's message) win over the defaults.
     own_words = error.description != type(error).description
     message = error.description if own_words else MESSAGES.get(error.code, error.description)
+    if isinstance(error, BadHost | SecurityError):
+        # A malformed or untrusted Host header: never echo it back.
+        message = HOST_REFUSED
+    wait = _rate_limit_wait() if error.code == 429 else None
+    if wait is not None:
+        minutes = math.ceil(wait / 60)
+        message += f" Try again in {minutes} minute{'s' if minutes > 1 else ''}."
     if request.accept_mimetypes.best == "application/json" or request.path == "/healthz":
-        return {"error": error.name, "message": message}, error.code
-    response = make_response(_refuse(error.code, message))
+        response = make_response({"error": error.name, "message": message}, error.code)
+    else:
+        response = make_response(_refuse(error.code, message))
     if error.code == 405 and error.valid_methods:
         response.headers["Allow"] = ", ".join(error.valid_methods)
-    retry_after = error.response.headers.get("Retry-After") if error.response else None
-    if error.code == 429:
-        response.headers["Retry-After"] = retry_after or "60"
+    if wait is not None:
+        response.headers["Retry-After"] = str(wait)
     return response
+
+
+def _rate_limit_wait() -> int:
+    """Seconds until every limit this request broke lets it through again (60 if unknown)."""
+    now = time.time()
+    waits = [
+        math.ceil(limit.window.reset_time - now)
+        for limit in limiter.current_limits
+        if limit.breached
+    ]
+    return max([1, *waits]) if waits else 60
 
 
 def _server_error(error: Exception):

@@ -16,10 +16,19 @@ BAD_CREDENTIALS = "The email address or password is incorrect."
 TOO_MANY = "Too many sign-in attempts. Wait a few minutes, then try again."
 
 
+def _email() -> str:
+    """The account being tried, as it is looked up (known or not: both are counted alike)."""
+    return services.normalise_email(request.form.get("email", ""))[:254]
+
+
 def _account_key() -> str:
-    """Rate-limit key for the account being tried (known or not: both are counted alike)."""
-    email = services.normalise_email(request.form.get("email", ""))[:254]
-    return f"login-account:{email}"
+    """Rate-limit key for the account, from anywhere (the looser limit)."""
+    return f"login-account:{_email()}"
+
+
+def _account_address_key() -> str:
+    """Rate-limit key for the account from this address: a stranger locks out only himself."""
+    return f"login-account-address:{_email()}:{get_remote_address()}"
 
 
 def _failed(response) -> bool:
@@ -59,6 +68,14 @@ def setup():
     lambda: current_app.config["LOGIN_LIMIT_PER_IP"],
     key_func=lambda: f"login-ip:{get_remote_address()}",
     methods=["POST"],
+    error_message=TOO_MANY,
+    on_breach=_throttled,
+)
+@limiter.limit(
+    lambda: current_app.config["LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS"],
+    key_func=_account_address_key,
+    methods=["POST"],
+    deduct_when=_failed,
     error_message=TOO_MANY,
     on_breach=_throttled,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from urllib.parse import urlsplit
 
-from flask import Flask, abort, flash, make_response, redirect, request, url_for
+from flask import Flask, abort, flash, g, make_response, redirect, request, session, url_for
 from flask_login import current_user
 
 from .. import htmx
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
     login_manager.user_loader(sessions.load_user)
     login_manager.unauthorized_handler(_unauthorized)
     app.before_request(_wall)
+    app.after_request(_no_store_when_signed_in)
 
 
 def _wall():
@@ -43,6 +44,7 @@ def _wall():
         return None
     sessions.idle_expired()
     if current_user.is_authenticated:
+        g.asc_signed_in = True
         sessions.touch()
         return None
     expired = sessions.expired_user_id()
@@ -55,6 +57,23 @@ def _wall():
     if User.count() == 0:
         return _go(url_for("auth.setup"))
     return _unauthorized()
+
+
+def _no_store_when_signed_in(response):
+    """Nothing a signed-in person sees (or the answer that signs them in or out) is cached.
+
+    Static files are the exception: they are the same for everyone, and the fingerprinted
+    ones are cached for a year.
+    """
+    if request.endpoint == "static":
+        return response
+    # Read without loading the user: an answer refused before the wall ran (414, a NUL
+    # byte) or a database outage must not query the database here.
+    user = g.get("_login_user")
+    signed_in = user is not None and user.is_authenticated
+    if signed_in or g.get("asc_signed_in") or "_user_id" in session:
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _unauthorized():

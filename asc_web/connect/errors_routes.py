@@ -9,6 +9,7 @@ from ..auth.wall import require_role
 from ..extensions import db
 from ..models import CommunicationError, Store
 from ..stores import pages
+from ..web import query_int
 from . import bp
 
 PAGE_SIZE = 50
@@ -29,7 +30,7 @@ def _filtered(query, store_id: int | None):
 
 def _page(store_id: int | None):
     """One page of errors, newest first, with the store names (one query) and a total."""
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = max(query_int("page") or 1, 1)
     base = _filtered(
         select(CommunicationError, Store.name).outerjoin(
             Store, Store.id == CommunicationError.store_id
@@ -49,7 +50,9 @@ def _older_url(total: int, page: int) -> str | None:
     """The link to the next (older) page, keeping the filters, if there is one."""
     if total <= page * PAGE_SIZE:
         return None
-    args = {**request.args.to_dict(), **(request.view_args or {}), "page": page + 1}
+    # Only the filters travel: other arguments (``endpoint``, ``_external``…) mean url_for's own.
+    args = {key: request.args[key] for key in ("operation", "code") if request.args.get(key)}
+    args.update(request.view_args or {}, page=page + 1)
     return url_for(request.endpoint, **args)
 
 

@@ -25,6 +25,7 @@ from ..db import writes
 from ..extensions import db
 from ..models import AuthorizationAttempt, Store
 from ..stores import pages
+from ..web import LAST_EPOCH_SECOND, query_int
 from . import bp, manage, services
 
 log = logging.getLogger(__name__)
@@ -85,7 +86,7 @@ def status(store_id: int):
         if pages.origin() == "dashboard":
             return redirect(url_for("stores.dashboard", store_id=store.id))
         return redirect(url_for("stores.home"))
-    waited_until = request.args.get("until", type=int)
+    waited_until = query_int("until", high=LAST_EPOCH_SECOND)
     offers, attempt, siblings = [], None, ""
     if waited_until is not None:
         attempt = _announce(store.id, waited_until)

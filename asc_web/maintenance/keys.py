@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from ..crypto import TokenVault
+from ..db import compact_deleted_secrets
 from ..extensions import db
 from ..models import Authorization, Store
 
@@ -46,6 +47,8 @@ def rotate(batch: int) -> None:
                 continue
             rotated += 1
         db.session.commit()
+    # Ciphertexts under the old key must not stay behind in the write-ahead log.
+    compact_deleted_secrets(db.session)
     click.echo(f"Re-encrypted the tokens of {rotated} authorization(s) with the first key.")
     if unreadable:
         store_ids = db.session.scalars(

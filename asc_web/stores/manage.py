@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .. import htmx
 from ..auth.wall import require_role
+from ..db import compact_deleted_secrets
 from ..extensions import db
 from . import bp, pages, services
 from .forms import SettingsForm
@@ -100,6 +101,8 @@ def delete(store_id: int):
         db.session.rollback()
         abort(404, pages.GONE)
     db.session.commit()
+    # The store's tokens went with it: no copy of their ciphertext stays in the WAL.
+    compact_deleted_secrets(db.session)
     flash(
         f"The store “{name}” was deleted from ASC Web. Your listings on Amazon are not affected.",
         "success",

@@ -61,19 +61,24 @@ class Gunicorn:
         threads: int = 4,
         app: str = "wsgi:app",
         ready_path: str = "/healthz",
+        config_file: Path | None = None,
     ):
         self.url = f"http://127.0.0.1:{port}"
         self.log = log
         self._ready_path = ready_path
         self._log = log.open("wb")
-        command = [
-            GUNICORN, "-k", "gthread", "--workers", str(workers), "--threads", str(threads),
-            "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "60",
-            # Clients here reuse connections at once; a 2 s idle close (the default) races a
-            # client's next request on a loaded machine and reads as "connection aborted".
-            "--keep-alive", "30",
-            "--access-logfile", "-", "--error-logfile", "-", app,
-        ]  # fmt: skip
+        if config_file is not None:
+            # The shipped settings file, as the README runs it: only the port is ours.
+            command = [GUNICORN, "-c", str(config_file), "--bind", f"127.0.0.1:{port}"]
+        else:
+            command = [
+                GUNICORN, "-k", "gthread", "--workers", str(workers), "--threads", str(threads),
+                "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "5", "--timeout", "60",
+                # Clients here reuse connections at once; a 2 s idle close (the default) races
+                # a client's next request on a loaded machine and reads as "connection aborted".
+                "--keep-alive", "30",
+                "--access-logfile", "-", "--error-logfile", "-", app,
+            ]  # fmt: skip
         self.process = subprocess.Popen(
             command,
             cwd=ROOT,

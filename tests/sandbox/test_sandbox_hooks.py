@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 
@@ -59,20 +61,30 @@ def test_fail_sellers(sandbox, status, code):
     assert sandbox.sellers(token).status_code == 200
 
 
+def timed(call):
+    """``call()``'s answer and how many seconds it took (a lower bound is what is checked)."""
+    started = time.monotonic()
+    answer = call()
+    return answer, time.monotonic() - started
+
+
 def test_delay_then_succeed(sandbox):
     """A delay without a status slows the call down and then answers normally."""
     tokens = sandbox.tokens()
     sandbox.hook("fail", endpoint="token", delay_s=0.2)
     sandbox.hook("fail", endpoint="sellers", delay_s=0.2)
-    assert sandbox.refresh(tokens["refresh_token"]).status_code == 200
-    assert sandbox.sellers(tokens["access_token"]).status_code == 200
+    refreshed, waited = timed(lambda: sandbox.refresh(tokens["refresh_token"]))
+    assert refreshed.status_code == 200 and waited >= 0.2
+    sellers, waited = timed(lambda: sandbox.sellers(tokens["access_token"]))
+    assert sellers.status_code == 200 and waited >= 0.2
     assert sandbox.hook("stats").json()["pending_faults"] == 0
 
 
 def test_delay_with_error(sandbox):
     """A delay with a status answers the failure after the delay."""
     sandbox.hook("fail", endpoint="token", status=503, error="server_error", delay_s=0.1)
-    assert token_call(sandbox).status_code == 503
+    failed, waited = timed(lambda: token_call(sandbox))
+    assert failed.status_code == 503 and waited >= 0.1
 
 
 @pytest.mark.parametrize(

@@ -61,14 +61,16 @@ def test_code_is_single_use(sandbox):
 def test_code_expires_after_five_minutes(sandbox):
     """The code lives 5 minutes on the sandbox clock."""
     code = sandbox.code()["spapi_oauth_code"]
-    assert sandbox.hook("clock", advance_seconds=301).status_code == 200
+    moved = sandbox.hook("clock", advance_seconds=301)
+    assert moved.status_code == 200 and moved.json()["offset_s"] == 301
     assert_lwa_error(sandbox.exchange(code), 400, "invalid_grant", BAD_CODE)
 
 
 def test_code_valid_just_before_five_minutes(sandbox):
     """Four minutes in, the code still works."""
     code = sandbox.code()["spapi_oauth_code"]
-    sandbox.hook("clock", advance_seconds=240)
+    moved = sandbox.hook("clock", advance_seconds=240)
+    assert moved.status_code == 200 and moved.json()["offset_s"] == 240
     assert sandbox.exchange(code).status_code == 200
 
 

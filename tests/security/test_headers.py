@@ -115,3 +115,66 @@ def test_pages_have_no_inline_scripts_or_event_handlers(app, admin):
                 continue
             match = inline.search(response.get_data(as_text=True))
             assert match is None, f"{url}: {match.group(0) if match else ''}"
+
+
+def _no_store(response) -> bool:
+    return "no-store" in response.headers.get("Cache-Control", "")
+
+
+def test_every_signed_in_answer_is_no_store_but_fingerprinted_static_files_are_cached(
+    app, accounts, admin
+):
+    for rule, url in _get_urls(app):
+        for headers in ({}, {"HX-Request": "true"}):
+            response = admin.get(url, headers=headers)
+            response.close()
+            where = f"GET {url} {headers} ({response.status_code})"
+            if rule.endpoint == "static":
+                assert not _no_store(response), where
+            else:
+                assert _no_store(response), where
+    versioned = re.search(r'href="(/static/css/app\.css\?v=\w+)"', admin.get("/").text).group(1)
+    cached = admin.get(versioned)
+    cached.close()
+    assert "max-age=31536000" in cached.headers["Cache-Control"] and not _no_store(cached)
+    answers = {
+        "404": admin.get("/no/such/page"),
+        "405": admin.get("/logout"),
+        "400 csrf": admin.post("/logout"),
+        "414": admin.get("/?q=" + "a" * 5000),
+        "303 action": admin.post("/logout", data={"csrf_token": token(admin)}),
+    }
+    for name, response in answers.items():
+        assert response.status_code == int(name.split()[0]), name
+        assert _no_store(response), name
+    signed_in = accounts.login()
+    assert signed_in.status_code == 303 and _no_store(signed_in)
+
+
+def _form_action(response) -> set[str]:
+    csp = response.headers["Content-Security-Policy"]
+    (directive,) = [d.split()[1:] for d in csp.split(";") if d.split()[:1] == ["form-action"]]
+    return set(directive)
+
+
+SELLER_CENTRAL = {
+    "https://sellercentral.amazon.com",
+    "https://sellercentral.amazon.ca",
+    "https://sellercentral.amazon.com.mx",
+    "https://sellercentral-europe.amazon.com",
+}
+
+
+def test_forms_may_go_only_to_this_site_and_seller_central_in_production(make_app):
+    from tests.support.config import PRODUCTION
+
+    client = make_app(**PRODUCTION).test_client()
+    response = client.get("/login", base_url="https://asc.example.com")
+    assert _form_action(response) == {"'self'", *SELLER_CENTRAL}
+
+
+def test_forms_may_go_only_to_this_site_and_the_sandbox_in_sandbox_mode(make_app):
+    mounted = make_app(PUBLIC_URL="http://localhost:8080").test_client().get("/login")
+    assert _form_action(mounted) == {"'self'", "http://localhost:8080"}
+    apart = make_app(SANDBOX_URL="http://127.0.0.1:5001/sandbox").test_client().get("/login")
+    assert _form_action(apart) == {"'self'", "http://127.0.0.1:5001"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from asc_web.extensions import db
@@ -140,3 +142,94 @@ def test_the_cli_refuses_invisible_characters_in_emails(app, runner):
     assert "invisible" in result.output
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 0
+
+
+OUT_OF_RANGE = (2**31, 2**63)  # past PostgreSQL's integer, past SQLite's (and Python's int64)
+
+
+def _int_urls(app, value: int):
+    """Every rule with an integer variable, with ``value`` in each integer variable."""
+    from .routes import rules, url_values
+
+    for rule, method in rules(app):
+        ints = [name for name, conv in rule._converters.items() if conv.regex == r"\d+"]
+        if ints:
+            values = {**url_values(app, rule), **dict.fromkeys(ints, value)}
+            path = rule.rule
+            for name, given in values.items():
+                path = re.sub(rf"<(?:\w+:)?{name}>", str(given), path)
+            yield method, path
+
+
+@BOTH_DATABASES
+def test_integers_past_the_databases_range_in_any_route_are_a_404(app, admin):
+    csrf = csrf_from(admin.get("/account").text)
+    checked = 0
+    for value in OUT_OF_RANGE:
+        for method, path in _int_urls(app, value):
+            data = {"csrf_token": csrf} if method == "POST" else None
+            response = admin.open(path, method=method, data=data)
+            assert response.status_code == 404, f"{method} {path}: {response.status_code}"
+            checked += 1
+    assert checked >= 2 * 15, "the walk found too few integer routes"
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "query",
+    [
+        "until=99999999999999",
+        "until=-99999999999999",
+        "until=" + "9" * 40,
+    ],
+)
+def test_a_card_poll_with_an_impossible_time_is_a_400(app, admin, query):
+    store_id = new_store(app)
+    response = admin.get(
+        f"/stores/{store_id}/connect/status?{query}", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 400
+    assert "Reload the page" in response.text
+
+
+@BOTH_DATABASES
+@pytest.mark.parametrize(
+    "query",
+    [
+        "page=99999999999999999999999",
+        "page=2147483648",
+        "page=-1&endpoint=x",
+        "endpoint=x",
+        "_method=POST",
+        "_external=1",
+        "_anchor=x",
+    ],
+)
+def test_the_errors_log_refuses_impossible_pages_and_ignores_unknown_arguments(app, admin, query):
+    store_id = _many_errors(app, 51)
+    for path in ("/errors", f"/stores/{store_id}/errors"):
+        response = admin.get(f"{path}?{query}")
+        assert response.status_code in (200, 400), f"{path}?{query}: {response.status_code}"
+        if response.status_code == 200:
+            older = re.search(r'href="([^"]*page=2[^"]*)"', response.text)
+            assert older, f"{path}?{query}: no link to older errors"
+            link = older.group(1).replace("&amp;", "&")
+            assert link.startswith("/") and "endpoint" not in link and "_" not in link
+        else:
+            assert "page number" in response.text
+
+
+def _many_errors(app, count: int) -> int:
+    """A store with ``count`` communication errors (enough for a second page); its id."""
+    from asc_web.models import CommunicationError
+
+    store_id = new_store(app, name="Store With Errors")
+    with app.app_context():
+        for n in range(count):
+            db.session.add(
+                CommunicationError(
+                    store_id=store_id, operation="check", code="Unauthorized", description=f"n{n}"
+                )
+            )
+        db.session.commit()
+    return store_id

@@ -21,7 +21,8 @@ def _limited_app(make_app, **settings):
         "RATELIMIT_ENABLED": True,
         "RATELIMIT_STORAGE_URI": "memory://",
         "RATELIMIT_KEY_PREFIX": f"asc-test-{uuid.uuid4().hex}",
-        "LOGIN_LIMIT_PER_ACCOUNT": "3 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "3 per minute",
+        "LOGIN_LIMIT_PER_ACCOUNT": "6 per minute",
         "LOGIN_LIMIT_PER_IP": "100 per minute",
     }
     config.update(settings)
@@ -31,10 +32,13 @@ def _limited_app(make_app, **settings):
 WRONG = "wrong password!"
 
 
-def _attempt(client, email, password=WRONG):
-    page = client.get("/login")
+def _attempt(client, email, password=WRONG, address="127.0.0.1"):
+    environ = {"REMOTE_ADDR": address}
+    page = client.get("/login", environ_base=environ)
     return client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)}
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf_from(page.text)},
+        environ_base=environ,
     )
 
 
@@ -190,3 +194,79 @@ def test_emails_with_invisible_characters_are_refused_when_adding_a_user(
     assert "invisible or control characters" in response.text
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count(User.id))) == 1
+
+
+def test_unknown_disabled_and_known_accounts_each_check_one_real_password_hash(
+    app, accounts, monkeypatch
+):
+    """Equal work for every refusal: one scrypt check of the same cost, whoever is asked for."""
+    from werkzeug import security
+
+    from asc_web.auth import services
+    from asc_web.models import accounts as account_model
+
+    checked = []
+
+    def counting(pwhash, password):
+        checked.append(pwhash.split("$")[0])  # the method and its cost, never the hash
+        return security.check_password_hash(pwhash, password)
+
+    monkeypatch.setattr(services, "check_password_hash", counting)
+    monkeypatch.setattr(account_model, "check_password_hash", counting)
+    accounts.create(email="known@example.com", role="viewer")
+    accounts.create(email="gone@example.com", role="viewer")
+    with app.app_context():
+        User.by_email("gone@example.com").active = False
+        db.session.commit()
+    methods = {}
+    for email in ("nobody@example.com", "gone@example.com", "known@example.com"):
+        checked.clear()
+        assert accounts.login(email=email, password=WRONG).status_code == 400
+        methods[email] = list(checked)
+    real = methods["known@example.com"]
+    assert len(real) == 1 and real[0].startswith("scrypt:"), methods
+    assert methods["nobody@example.com"] == methods["gone@example.com"] == real, methods
+
+
+def test_a_stranger_cannot_lock_the_owner_out(make_app):
+    """Failures count per account and address: the owner, elsewhere, still signs in."""
+    app = _limited_app(make_app)
+    Accounts(app, None).create(email="alice@example.com")
+    stranger, owner = app.test_client(), app.test_client()
+    for _ in range(3):
+        assert _attempt(stranger, "alice@example.com", address="192.0.2.66").status_code == 400
+    assert _attempt(stranger, "alice@example.com", address="192.0.2.66").status_code == 429
+    signed_in = _attempt(owner, "alice@example.com", PASSWORD, address="198.51.100.7")
+    assert signed_in.status_code == 303
+
+
+def test_failures_from_many_addresses_still_meet_a_looser_limit_per_account(make_app):
+    app = _limited_app(make_app)
+    Accounts(app, None).create(email="alice@example.com")
+    client = app.test_client()
+    for n in range(6):
+        assert _attempt(client, "alice@example.com", address=f"192.0.2.{n}").status_code == 400
+    locked = _attempt(client, "alice@example.com", PASSWORD, address="198.51.100.7")
+    assert locked.status_code == 429 and TOO_MANY in locked.text
+
+
+@pytest.mark.parametrize(
+    ("limits", "window"),
+    [
+        ({"LOGIN_LIMIT_PER_ACCOUNT_AND_ADDRESS": "2 per 15 minutes"}, 15 * 60),
+        ({"LOGIN_LIMIT_PER_ACCOUNT": "2 per hour"}, 3600),
+        ({"LOGIN_LIMIT_PER_IP": "2 per 10 minutes"}, 10 * 60),
+    ],
+)
+def test_retry_after_tells_the_real_wait(make_app, limits, window):
+    app = _limited_app(make_app, **limits)
+    client = app.test_client()
+    Accounts(app, client).create(email="alice@example.com")
+    for _ in range(2):
+        _attempt(client, "alice@example.com")
+    locked = _attempt(client, "alice@example.com", PASSWORD)
+    assert locked.status_code == 429
+    wait = int(locked.headers["Retry-After"])
+    assert window - 60 < wait <= window, wait
+    minutes = -(-wait // 60)
+    assert f"Try again in {minutes} minutes." in locked.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -14,7 +15,7 @@ from asc_web.config import ConfigError
 from asc_web.crypto import TokenVault
 from asc_web.extensions import db
 from asc_web.models import Authorization, Store
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, csrf_from
 from tests.support import amazon
 from tests.support.config import PRODUCTION
 
@@ -201,3 +202,41 @@ def test_whole_connect_flow_at_debug_leaves_no_secret_in_logs_or_pages(
             if name.startswith("cookie") and "Set-Cookie" in page.headers:
                 continue
             assert secret not in body, f"{name} on {page.url}"
+
+
+def _database_bytes(app) -> bytes:
+    """The SQLite database file with its -wal and -shm, as someone with the disk sees them."""
+    path = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
+    return b"".join(p.read_bytes() for p in sorted(path.parent.glob(path.name + "*")))
+
+
+def test_deleting_a_store_leaves_no_token_ciphertext_in_the_database_files(app, accounts):
+    store_id = new_store(app)
+    _connection(app, store_id, TokenVault(app.config["TOKEN_KEYS"]))
+    ciphertexts = _tokens(app, store_id)
+    assert all(c.encode() in _database_bytes(app) for c in ciphertexts)
+    accounts.signed_in("manager")
+    page = accounts.client.get(f"/stores/{store_id}/delete")
+    response = accounts.client.post(
+        f"/stores/{store_id}/delete", data={"csrf_token": csrf_from(page.text)}
+    )
+    assert response.status_code == 303
+    stored = _database_bytes(app)
+    left = sum(c.encode() in stored for c in ciphertexts)
+    assert left == 0, f"{left} token ciphertext(s) of the deleted store still on disk"
+
+
+def test_keys_rotate_leaves_no_old_ciphertext_in_the_database_files(make_app):
+    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
+    app = make_app(TOKEN_KEYS=old)
+    stores = [new_store(app, name=f"Store {i}") for i in range(2)]
+    for store_id in stores:
+        _connection(app, store_id, TokenVault(old))
+    before = [c for store_id in stores for c in _tokens(app, store_id)]
+    rotated = make_app(TOKEN_KEYS=f"{new},{old}")
+    result = rotated.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0, result.output
+    stored = _database_bytes(rotated)
+    left = sum(c.encode() in stored for c in before)
+    assert left == 0, f"{left} ciphertext(s) under the old key still on disk"
+    assert all(c.encode() in stored for store_id in stores for c in _tokens(rotated, store_id))

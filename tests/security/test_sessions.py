@@ -272,11 +272,23 @@ def test_sign_in_starts_a_new_session(app, client, accounts):
     accounts.create()
     client.get("/login")
     with client.session_transaction() as session:
+        # An ordinary key: only sign-in itself can clear it (a forged user id would make
+        # the login wall end the session before sign-in even starts).
         session["planted"] = "by an attacker"
-        session["_user_id"] = "1.forged.0"
     before = client.get_cookie("session").value
     assert accounts.login().status_code == 303
     assert client.get_cookie("session").value != before
     with client.session_transaction() as session:
         assert "planted" not in session
+        assert session["_user_id"].startswith("1.")
+
+
+def test_a_forged_user_id_planted_before_sign_in_does_not_survive_it(app, client, accounts):
+    accounts.create()
+    client.get("/login")
+    with client.session_transaction() as session:
+        session["_user_id"] = "1.forged.0"
+    assert accounts.login().status_code == 303
+    with client.session_transaction() as session:
         assert session["_user_id"] != "1.forged.0"
+        assert session["_user_id"].split(".")[1] != "forged"
