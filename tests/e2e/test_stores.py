@@ -112,9 +112,7 @@ def test_merchant_adds_a_first_and_a_second_store(live_server, page, country):
     expect(page.get_by_role("heading", name="Amazon Stores", exact=True)).to_be_visible()
 
 
-def test_connect_pressed_early_shows_what_is_missing_and_focuses_the_first_field(
-    live_server, page
-):
+def test_connect_pressed_early_shows_what_is_missing_and_focuses_the_first_field(live_server, page):
     sign_in(live_server, page)
     page.goto(live_server.url + "/stores/new")
     page.get_by_label("Email Address").fill("merchant@example.com")
