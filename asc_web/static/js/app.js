@@ -136,7 +136,7 @@
     }
   }
 
-  function pressedEarly(button) {
+  function dimmed(button) {
     return button.getAttribute("aria-disabled") === "true";
   }
 
@@ -152,7 +152,6 @@
     var unfinished = Array.prototype.filter.call(form.elements, function (element) {
       return element.willValidate && !element.validity.valid;
     });
-    if (!unfinished.length) { return; }
     unfinished[0].focus();
     unfinished.forEach(function (element) {
       element.dispatchEvent(new Event("change", { bubbles: true }));
@@ -169,7 +168,7 @@
   // button away before the click lands. The submit answers for every field: skip that check.
   document.addEventListener("pointerdown", function (evt) {
     var button = evt.target.closest && evt.target.closest('button[type="submit"]');
-    if (button && !pressedEarly(button) && button.form && button.form.hasAttribute("data-submit-when-valid")) {
+    if (button && !dimmed(button) && button.form && button.form.hasAttribute("data-submit-when-valid")) {
       button.form.ascSubmitting = Date.now();
     }
   }, true);
