@@ -183,7 +183,8 @@ def _log_activity(store: Store, user_id: int | None, result: CheckResult) -> Non
     """Put the check on the store's activity list."""
     words = {
         "ok": "Connection checked: Amazon answered normally.",
-        "revoked": "Connection check: " + REVOKED_MESSAGE,
+        # A record of what happened; the status line already says what to do about it.
+        "revoked": "Connection check: Amazon refused the authorization (revoked or expired).",
     }
     detail = words.get(result.result) or f"Connection check failed: {result.message}"
     record_activity(store, user_id, "checked", detail)

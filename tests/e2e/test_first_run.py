@@ -21,6 +21,7 @@ def test_first_visit_creates_the_admin_and_lands_on_the_empty_store_list(live_se
     page.get_by_label("Confirm password").fill(PASSWORD + "typo")
     page.get_by_role("button", name="Create admin account").click()
     expect(page.get_by_text("The two passwords do not match.")).to_be_visible()
+    expect(page.get_by_label("Confirm password")).to_be_focused()  # the field to correct
 
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm password").fill(PASSWORD)
@@ -29,6 +30,7 @@ def test_first_visit_creates_the_admin_and_lands_on_the_empty_store_list(live_se
     expect(page).to_have_url(re.compile(r"/$"))
     expect(page.get_by_role("heading", name="Amazon Stores", exact=True)).to_be_visible()
     expect(page.get_by_text("Your admin account is ready")).to_be_visible()
+    expect(page.locator(".flash", has_text="Your admin account is ready")).to_be_focused()
     expect(page.get_by_text("No Amazon stores yet")).to_be_visible()
     expect(page.get_by_role("link", name="Add Amazon Store").first).to_be_visible()
     expect(page.get_by_role("navigation")).to_contain_text("Learning and Preparation")

@@ -59,14 +59,14 @@ def test_merchant_adds_a_first_and_a_second_store(live_server, page, country):
 
     expect(page.get_by_role("heading", name="Add Amazon sales channel")).to_be_visible()
     connect = page.get_by_role("button", name="Connect", exact=True)
-    expect(connect).to_be_disabled()
+    expect(connect).to_have_attribute("aria-disabled", "true")
     first_name = f"Amazon Store {country}"
     fill_store_form(page, first_name, country)
-    expect(connect).to_be_enabled()
+    expect(connect).not_to_have_attribute("aria-disabled", "true")
     page.get_by_label("New Store Name").fill("x" * 65)  # the browser counts as the server does
-    expect(connect).to_be_disabled()
+    expect(connect).to_have_attribute("aria-disabled", "true")
     page.get_by_label("New Store Name").fill(f"  {first_name}  ")
-    expect(connect).to_be_enabled()
+    expect(connect).not_to_have_attribute("aria-disabled", "true")
     connect.click()
 
     expect(page).to_have_url(re.compile(r"/$"))
@@ -76,7 +76,9 @@ def test_merchant_adds_a_first_and_a_second_store(live_server, page, country):
     expect(card).to_contain_text("Not connected")
     expect(card).to_contain_text("Main Website")
     expect(card.get_by_role("button", name="Connect store")).to_be_visible()
-    expect(page.get_by_text(f"The Amazon store “{first_name}” was added.")).to_be_visible()
+    added = page.locator(".flash", has_text=f"The Amazon store “{first_name}” was added.")
+    expect(added).to_be_visible()
+    expect(added).to_be_focused()  # read out at once; the next Tab starts there
 
     # The second store goes straight to the form: no modal this time.
     page.get_by_role("link", name="Add Amazon Store").click()
@@ -99,12 +101,49 @@ def test_merchant_adds_a_first_and_a_second_store(live_server, page, country):
 
     page.locator(".store-card", has_text=first_name).get_by_role("link", name="View Store").click()
     expect(page.get_by_role("heading", name=first_name, level=1)).to_be_visible()
-    expect(page.get_by_role("link", name="Dashboard")).to_be_visible()
+    back = page.locator(".back-link")
+    expect(back).to_have_text("← Amazon Stores")  # it leads to the home page, not a dashboard
     expect(page.get_by_role("heading", name="Store Integration Settings")).to_be_visible()
     shipping = page.get_by_role("link", name="Shipping settings")
     expect(shipping).to_have_attribute("target", "_blank")
     expect(page.locator(".activity")).to_contain_text("Created the store")
     screenshot(page, f"stores-{slug}-04-dashboard")
+    back.click()
+    expect(page.get_by_role("heading", name="Amazon Stores", exact=True)).to_be_visible()
+
+
+def test_connect_pressed_early_shows_what_is_missing_and_focuses_the_first_field(live_server, page):
+    sign_in(live_server, page)
+    page.goto(live_server.url + "/stores/new")
+    page.get_by_label("Email Address").fill("merchant@example.com")
+    page.get_by_label("New Store Name").fill("Amazon Store USA")
+    connect = page.get_by_role("button", name="Connect", exact=True)
+    expect(connect).to_have_attribute("aria-disabled", "true")
+    expect(connect).to_have_accessible_description(re.compile("what is still missing"))
+    page.get_by_label("Map a Magento attribute").focus()
+    page.keyboard.press("Tab")  # still in the Tab order
+    expect(connect).to_be_focused()
+    page.keyboard.press("Enter")
+
+    website = page.get_by_label("Magento Website to use for Amazon Listing")
+    expect(website).to_be_focused()
+    expect(website).to_have_accessible_description(
+        re.compile("Choose the Magento website to list on Amazon.")
+    )
+    for message in (
+        "Choose the Amazon marketplace country.",
+        "Choose the Amazon product identifier.",
+        "Choose the Magento attribute that holds it.",
+    ):
+        expect(page.get_by_text(message)).to_be_visible()
+    expect(page.locator(".field-error")).to_have_count(4)  # the filled-in fields are fine
+    expect(page.get_by_role("heading", name="Add Amazon sales channel")).to_be_visible()
+    screenshot(page, "stores-add-pressed-early")
+
+    website.select_option(label="Main Website")
+    connect.click(force=True)  # a mouse click on the dimmed button does the same
+    expect(page.get_by_label("Amazon Marketplace Country")).to_be_focused()
+    expect(page).to_have_url(re.compile(r"/stores/new$"))
 
 
 def add_store(live_server, name, country="US", active=True):

@@ -193,3 +193,18 @@ def test_reauthorize_in_browser(sandbox, callback, page):
     assert params["selling_partner_id"] == world.NA_SELLER
     assert sandbox.exchange(params["spapi_oauth_code"], callback.url).status_code == 200
     assert not page.console_errors, page.console_errors
+
+
+def test_back_to_the_consent_page_keeps_next_in_step_with_the_tick(sandbox, callback, page):
+    """Back from "You are almost done": the box comes back ticked, and so does Next enabled."""
+    page.goto(consent_url(sandbox, callback))
+    sign_in(page)
+    page.get_by_label(re.compile(r"^I understand")).check()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="You are almost done")).to_be_visible()
+    page.go_back()
+    expect(page.get_by_label(re.compile(r"^I understand"))).to_be_checked()
+    expect(page.get_by_role("button", name="Next")).to_be_enabled()
+    page.get_by_role("button", name="Next").click()
+    expect(page.get_by_role("heading", name="You are almost done")).to_be_visible()
+    assert not page.console_errors, page.console_errors

@@ -2,21 +2,24 @@
 // file because the sandbox pages allow no inline scripts (strict CSP).
 (function () {
   "use strict";
-  function wire() {
+  function sync() {
     var box = document.getElementById("consent-ack");
     var next = document.getElementById("consent-next");
-    if (!box || !next) {
-      return;
-    }
-    function sync() {
+    if (box && next) {
       next.disabled = !box.checked;
     }
-    box.addEventListener("change", sync);
+  }
+  document.addEventListener("change", function (evt) {
+    if (evt.target && evt.target.id === "consent-ack") {
+      sync();
+    }
+  });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", sync);
+  } else {
     sync();
   }
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", wire);
-  } else {
-    wire();
-  }
+  // Back to this page: the browser restores the tick after DOMContentLoaded (or brings the
+  // page back from its cache) without a change event, so look again when it is shown.
+  window.addEventListener("pageshow", sync);
 })();

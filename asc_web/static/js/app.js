@@ -123,12 +123,40 @@
     if (evt.target && evt.target.querySelectorAll) { watchForms(evt.target); }
   });
 
-  // The add form's Connect button stays disabled until the browser finds every field valid;
-  // the server checks again on submit and has the last word.
+  // The add form's Connect button looks unavailable (aria-disabled) until the browser finds
+  // every field valid, yet stays in the Tab order and can be pressed: pressed early, it shows
+  // what is missing (below). The server checks again on submit and has the last word.
   function updateSubmit(form) {
     var button = form.querySelector('button[type="submit"]');
-    if (button) { button.disabled = !form.checkValidity(); }
+    if (!button) { return; }
+    if (form.checkValidity()) {
+      button.removeAttribute("aria-disabled");
+    } else {
+      button.setAttribute("aria-disabled", "true");
+    }
   }
+
+  function dimmed(button) {
+    return button.getAttribute("aria-disabled") === "true";
+  }
+
+  // Connect pressed early (or Enter in a field): stay on the page, focus the first field to
+  // fix, and have the server say what each unfinished field needs, as when leaving a field;
+  // untouched selects get their "Choose …" message too.
+  document.addEventListener("submit", function (evt) {
+    var form = evt.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-submit-when-valid") || form.checkValidity()) {
+      return;
+    }
+    evt.preventDefault();
+    var unfinished = Array.prototype.filter.call(form.elements, function (element) {
+      return element.willValidate && !element.validity.valid;
+    });
+    unfinished[0].focus();
+    unfinished.forEach(function (element) {
+      element.dispatchEvent(new Event("change", { bubbles: true }));
+    });
+  }, true);
 
   function watchForms(root) {
     var form = root.closest && root.closest("form[data-submit-when-valid]");
@@ -140,7 +168,7 @@
   // button away before the click lands. The submit answers for every field: skip that check.
   document.addEventListener("pointerdown", function (evt) {
     var button = evt.target.closest && evt.target.closest('button[type="submit"]');
-    if (button && !button.disabled && button.form && button.form.hasAttribute("data-submit-when-valid")) {
+    if (button && !dimmed(button) && button.form && button.form.hasAttribute("data-submit-when-valid")) {
       button.form.ascSubmitting = Date.now();
     }
   }, true);

@@ -92,3 +92,23 @@ def test_managers_and_admins_manage_stores(client, accounts, stores, role):
     response = client.post(f"/stores/{store_id}/delete", data={"csrf_token": token})
     assert response.status_code == 303
     assert stores.count() == 0
+
+
+def _menu(html: str) -> str:
+    """The left-side menu of a page."""
+    return html.split('<nav class="sidenav"')[1].split("</nav>")[0]
+
+
+@pytest.mark.parametrize(
+    ("role", "listed"), [("admin", True), ("manager", False), ("viewer", False)]
+)
+def test_the_menu_offers_the_communication_errors_log_to_admins_only(
+    client, accounts, role, listed
+):
+    accounts.signed_in(role)
+    entry = 'href="/errors">Communication Errors Log</a>'
+    assert (entry in _menu(client.get("/").text)) is listed
+    if listed:  # on the log itself, the entry is the current page
+        assert 'href="/errors" aria-current="page">Communication Errors Log</a>' in _menu(
+            client.get("/errors").text
+        )

@@ -24,7 +24,7 @@ def test_the_dashboard_shows_header_connection_mapping_settings_links_and_activi
         "Not connected",
         "Created",
         "Last Updated",
-        ">Dashboard</a>",
+        '<a class="back-link" href="/"><span aria-hidden="true">← </span>Amazon Stores</a>',
         "Connection to Amazon Seller Central",
         "Product ID on the Amazon market",
         "Map a Magento attribute",
