@@ -294,6 +294,10 @@ def check_all(
                 pending.append((retry_at, authorization_id))
                 continue
             mine = _throttled_results(authorization)
+        if due_interval is not None:
+            # Fresh now: the freshness test keeps other workers away, and the next interval
+            # may be shorter than the lease.
+            authorization.check_claimed_until = None
         db.session.commit()
         results.extend(mine)
         report(authorization_id, mine)
