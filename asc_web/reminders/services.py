@@ -14,6 +14,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
+from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
 from ..models import Authorization, Reminder, Store
 from ..models.status import RENEWAL_WINDOW, store_status
@@ -64,7 +65,9 @@ def send_due(now: datetime | None = None) -> int:
         key = (reminder.email.lower(), reminder.authorization_id, reminder.kind)
         groups[key].append((store, reminder))
     sent = 0
+    order = list(MARKETPLACES)
     for members in groups.values():
+        members.sort(key=lambda pair: (order.index(pair[0].marketplace_code), pair[0].id))
         stores = [store for store, _ in members]
         reminders = [reminder for _, reminder in members]
         message = compose(reminders[0], stores, stores[0].authorization, now)
