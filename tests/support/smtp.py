@@ -6,6 +6,7 @@ import email
 import socket
 import threading
 import time
+from email import policy
 from email.message import Message
 
 from aiosmtpd.controller import Controller
@@ -19,7 +20,7 @@ class _Inbox:
         self.lock = threading.Lock()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        message = email.message_from_bytes(envelope.content)
+        message = email.message_from_bytes(envelope.content, policy=policy.default)
         with self.lock:
             self.messages.append(message)
         return "250 Message accepted for delivery"
