@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
 
 import pytest
 import requests
@@ -226,15 +225,3 @@ def test_stale_and_never_checked_statuses_say_so(live, merchant, connected_store
     assert "Not checked yet" in _card(merchant, store_id)
     dashboard = merchant.http.get(f"{live.url}/stores/{store_id}", timeout=10).text
     assert "Not checked yet" in dashboard
-
-
-def test_interval_is_read_as_a_duration():
-    from asc_web.config import ConfigError, parse_interval
-
-    assert parse_interval("6h") == 6 * 3600
-    assert parse_interval("1h30m") == 5400
-    assert parse_interval(90) == 90
-    assert parse_interval("off") is None
-    with pytest.raises(ConfigError, match="ASC_CHECK_INTERVAL must be a duration"):
-        parse_interval("six hours")
-    assert timedelta(seconds=parse_interval("2d")) == timedelta(days=2)
