@@ -40,7 +40,9 @@ def _processes(pgid: int) -> str:
 
 def test_make_run_checks_connections_on_schedule_and_ctrl_c_stops_everything(tmp_path):
     instance, port = tmp_path / "instance", free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ASC_")}
+    # Not our ASC_* settings, nor the flags of the `make test` that may be running us.
+    inherited = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ASC_") and k not in inherited}
     env.update(ASC_INSTANCE_PATH=str(instance), ASC_CHECK_INTERVAL="2s",
                ASC_CHECK_TICK_SECONDS="1")  # fmt: skip
     log = (tmp_path / "make-run.log").open("wb")
