@@ -23,10 +23,14 @@ install: $(VENV)/.installed
 dev: $(VENV)/.dev-installed
 
 # Set up everything on a fresh machine, migrate the SQLite database and serve the
-# console in sandbox mode on http://127.0.0.1:$(PORT) (threaded dev server).
+# console in sandbox mode on http://127.0.0.1:$(PORT) (threaded dev server), with the
+# background worker (scheduled checks, reminders, Check all) beside it. Ctrl-C stops
+# both; the worker also stops by itself once the server has gone (--stop-with-parent:
+# the shell becomes the server through exec, so the server is the worker's parent).
 run: install
 	$(BIN)/flask --app asc_web db upgrade
-	PORT=$(PORT) $(BIN)/flask --app asc_web run --host 127.0.0.1 --port $(PORT) --with-threads
+	$(BIN)/flask --app asc_web worker --stop-with-parent & \
+	PORT=$(PORT) exec $(BIN)/flask --app asc_web run --host 127.0.0.1 --port $(PORT) --with-threads
 
 lint: dev
 	$(BIN)/ruff check .

@@ -44,7 +44,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
-    from . import auth, catalog, connect, health, maintenance, stores, web
+    from . import auth, catalog, connect, health, maintenance, stores, tasks, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
     web.init_app(app)
@@ -56,6 +56,7 @@ def create_app(config: dict | None = None) -> Flask:
     auth.init_app(app)
     connect.init_app(app)
     maintenance.init_app(app)
+    tasks.init_app(app)
     _mount_sandbox(app)
     logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
     return app

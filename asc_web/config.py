@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -23,6 +24,12 @@ log = logging.getLogger(__name__)
 PRODUCTION_REQUIRED = ("SPAPI_APP_ID", "LWA_CLIENT_ID", "LWA_CLIENT_SECRET", "REDIRECT_URI")
 # A production secret key shorter than this is refused (sessions and CSRF tokens rest on it).
 MIN_SECRET_KEY_LENGTH = 32
+# ASC_CHECK_INTERVAL: "6h", "90m", "1h30m", "2d", "45s", or a plain number of seconds.
+DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)\s*([smhd])")
+DURATION = re.compile(r"^(?:\s*\d+(?:\.\d+)?\s*[smhd])+\s*$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+MAIL_SECURITY = ("starttls", "tls", "none")
+TASK_QUEUE_SCHEMES = ("redis://", "rediss://", "unix://", "sqlite:///")
 
 
 class ConfigError(RuntimeError):
@@ -83,6 +90,23 @@ def defaults() -> dict:
         "LOG_LEVEL": "INFO",
         # ``text`` (one line per record) or ``json`` (one JSON object per line).
         "LOG_FORMAT": "text",
+        # Background work (asc_web/tasks): connections are checked this often; "off" leaves
+        # checking to `flask connections check` (cron).
+        "CHECK_INTERVAL": "6h",
+        # How often each worker looks for due work (checks and reminders), in seconds.
+        "CHECK_TICK_SECONDS": 60,
+        # The task queue: unset is a SQLite file in the instance folder; redis://… for
+        # several servers.
+        "TASK_QUEUE_URL": None,
+        "TASK_QUEUE_NAME": "asc-web",
+        # Reminder emails: off until MAIL_SERVER and MAIL_SENDER are set.
+        "MAIL_SERVER": None,
+        "MAIL_PORT": None,
+        "MAIL_USERNAME": None,
+        "MAIL_PASSWORD": None,
+        "MAIL_SENDER": None,
+        "MAIL_SECURITY": "starttls",
+        "MAIL_TIMEOUT": 20.0,
     }
 
 
@@ -166,6 +190,19 @@ def finish(config: dict, instance: Path) -> None:
                 instance, "token_keys", lambda: Fernet.generate_key().decode()
             )
     check_token_keys(config["TOKEN_KEYS"])
+    config["CHECK_INTERVAL_SECONDS"] = parse_interval(config.get("CHECK_INTERVAL"))
+    security = str(config.get("MAIL_SECURITY") or "starttls").lower()
+    if security not in MAIL_SECURITY:
+        raise ConfigError(
+            f"ASC_MAIL_SECURITY must be one of {', '.join(MAIL_SECURITY)}, not {security!r}."
+        )
+    config["MAIL_SECURITY"] = security
+    queue_url = str(config.get("TASK_QUEUE_URL") or "")
+    if queue_url and not queue_url.startswith(TASK_QUEUE_SCHEMES):
+        raise ConfigError(
+            "ASC_TASK_QUEUE_URL must start with redis://, rediss://, unix:// or sqlite:///, "
+            f"not {queue_url.split(':', 1)[0]!r}."
+        )
     config["SPAPI_DRAFT"] = bool(config.get("SPAPI_DRAFT"))
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         url = config.get("DATABASE_URL") or f"sqlite:///{instance / 'asc_web.sqlite3'}"
@@ -229,3 +266,22 @@ def check_token_keys(keys) -> None:
                 f"ASC_TOKEN_KEYS key number {number} is not a valid Fernet key (32 url-safe "
                 "base64-encoded bytes); make one with `flask --app asc_web keys generate`."
             ) from None
+
+
+def parse_interval(value) -> float | None:
+    """Seconds between scheduled checks from ``ASC_CHECK_INTERVAL``; None when "off"."""
+    text = str(value if value is not None else "").strip().lower()
+    if text in ("off", "none", "0", "false", ""):
+        return None
+    try:
+        seconds = float(text)
+    except ValueError:
+        if not DURATION.match(text):
+            raise ConfigError(
+                f"ASC_CHECK_INTERVAL must be a duration such as 6h, 90m, 1h30m or 2d (or a "
+                f"number of seconds, or off), not {value!r}."
+            ) from None
+        seconds = sum(float(n) * UNIT_SECONDS[u] for n, u in DURATION_PART.findall(text))
+    if seconds < 1:
+        raise ConfigError("ASC_CHECK_INTERVAL must be at least one second (or off).")
+    return seconds

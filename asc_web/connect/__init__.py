@@ -12,4 +12,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(connections)
 
 
-from . import errors_routes, login_routes, manage_routes, routes  # noqa: E402, F401  (routes attach themselves to ``bp``)
+from . import check_runs_routes, errors_routes, login_routes, manage_routes, routes  # noqa: E402, F401  (routes attach themselves to ``bp``)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -190,53 +191,103 @@ def _log_activity(store: Store, user_id: int | None, result: CheckResult) -> Non
     record_activity(store, user_id, "checked", detail)
 
 
-def claim(authorization_id: int, lease: timedelta) -> bool:
-    """Take this run's lease on an authorization; False if another run holds it."""
+def claim(authorization_id: int, lease: timedelta, stale_before: datetime | None = None) -> bool:
+    """Take this run's lease on an authorization; False if another run holds it.
+
+    With ``stale_before``, only an authorization last checked before then (or never, or
+    "after now" because the clock was moved back) is taken: the lease and the freshness
+    are tested in one conditional UPDATE, so of several workers only one checks it.
+    """
     now = clock.utcnow()
+    conditions = [
+        Authorization.id == authorization_id,
+        or_(
+            Authorization.check_claimed_until.is_(None),
+            Authorization.check_claimed_until < now,
+        ),
+    ]
+    if stale_before is not None:
+        conditions.append(_stale(stale_before, now))
     result = db.session.execute(
-        update(Authorization)
-        .where(
-            Authorization.id == authorization_id,
-            or_(
-                Authorization.check_claimed_until.is_(None),
-                Authorization.check_claimed_until < now,
-            ),
-        )
-        .values(check_claimed_until=now + lease)
+        update(Authorization).where(*conditions).values(check_claimed_until=now + lease)
     )
     return result.rowcount == 1
 
 
-def check_all(lease: timedelta, sleep=time.sleep) -> list[CheckResult]:
+def _stale(stale_before: datetime, now: datetime):
+    """Never checked, checked before ``stale_before``, or "checked" in the future."""
+    return or_(
+        Authorization.last_checked_at.is_(None),
+        Authorization.last_checked_at <= stale_before,
+        Authorization.last_checked_at > now,
+    )
+
+
+def due_ids(interval: timedelta) -> list[int]:
+    """Authorizations whose last check is older than ``interval``, skipping those that
+    ended (revoked or expired: Amazon would only refuse them again)."""
+    now = clock.utcnow()
+    return list(
+        db.session.scalars(
+            select(Authorization.id)
+            .where(
+                Authorization.revoked_at.is_(None),
+                Authorization.expires_at > now,
+                _stale(now - interval, now),
+            )
+            .order_by(Authorization.id)
+        )
+    )
+
+
+def check_all(
+    lease: timedelta,
+    sleep=time.sleep,
+    *,
+    due_interval: timedelta | None = None,
+    on_progress: Callable[[int, list[CheckResult] | None], None] | None = None,
+) -> list[CheckResult]:
     """Check every authorization not leased by another run; each claim commits on its own.
 
-    An authorization that Amazon throttles is checked again once Amazon's wait is over,
-    within the lease: the run finishes later rather than giving up.
+    With ``due_interval``, only those not checked within it (the scheduled checks).
+    ``on_progress(authorization_id, results)`` is called after each authorization, with
+    None for one another run holds. An authorization that Amazon throttles is checked
+    again once Amazon's wait is over, within the lease: the run finishes later rather
+    than giving up.
     """
     # Attempts that ran out of time unanswered get their Activity entry here.
     services.sweep_expired(clock.utcnow())
-    ids = db.session.scalars(select(Authorization.id).order_by(Authorization.id)).all()
+    if due_interval is None:
+        ids = db.session.scalars(select(Authorization.id).order_by(Authorization.id)).all()
+    else:
+        ids = due_ids(due_interval)
     db.session.commit()
     results: list[CheckResult] = []
     deadline = time.monotonic() + lease.total_seconds()
     pending = [(0.0, authorization_id) for authorization_id in ids]
     claimed: set[int] = set()
+    report = on_progress or (lambda _id, _results: None)
     while pending:
         pending.sort()
         ready_at, authorization_id = pending.pop(0)
         if ready_at > time.monotonic():
             sleep(ready_at - time.monotonic())
         if authorization_id not in claimed:
-            if not claim(authorization_id, lease):
+            stale_before = None
+            if due_interval is not None:
+                stale_before = clock.utcnow() - due_interval
+            if not claim(authorization_id, lease, stale_before):
                 db.session.rollback()
+                report(authorization_id, None)
                 continue
             db.session.commit()  # the claim is visible to other servers before Amazon is called
             claimed.add(authorization_id)
         authorization = db.session.get(Authorization, authorization_id)
         if authorization is None:
+            report(authorization_id, None)
             continue
         try:
-            results.extend(check(authorization))
+            mine = check(authorization)
         except Throttled as throttled:
             db.session.commit()  # keeps an access token refreshed before Amazon throttled
             retry_at = time.monotonic() + throttled.wait
@@ -245,8 +296,14 @@ def check_all(lease: timedelta, sleep=time.sleep) -> list[CheckResult]:
                          authorization_id, throttled.wait)  # fmt: skip
                 pending.append((retry_at, authorization_id))
                 continue
-            results.extend(_throttled_results(authorization))
+            mine = _throttled_results(authorization)
+        if due_interval is not None:
+            # Fresh now: the freshness test keeps other workers away, and the next interval
+            # may be shorter than the lease.
+            authorization.check_claimed_until = None
         db.session.commit()
+        results.extend(mine)
+        report(authorization_id, mine)
     return results
 
 

@@ -20,7 +20,8 @@ connections = AppGroup("connections", help="Check and maintain Amazon connection
     help="How long a store checked by this run is left alone by other runs.",
 )  # fmt: skip
 def check_command(lease_minutes: int) -> None:
-    """Refresh tokens and call the Sellers API for every connected store (safe in parallel)."""
+    """Refresh tokens and call the Sellers API for every connected store, then send due
+    reminders (safe in parallel)."""
     try:
         results = checks.check_all(timedelta(minutes=lease_minutes))
     except Exception as exc:  # the run itself failed: say so and exit non-zero
@@ -34,3 +35,20 @@ def check_command(lease_minutes: int) -> None:
     for r in results:
         if r.result != "ok":
             click.echo(f"  store {r.store_id}: {r.result} — {r.message}")
+    _remind()
+
+
+def _remind() -> None:
+    """After the checks, send the reminders they made due (as the worker's schedule does)."""
+    from ..reminders import mail
+    from ..reminders import services as reminders
+
+    if mail.settings() is None:
+        click.echo("Email reminders are off: set ASC_MAIL_SERVER and ASC_MAIL_SENDER to send them.")
+        return
+    try:
+        sent = reminders.send_due()
+    except Exception as exc:  # the checks are done; say why the reminders are not
+        click.echo(f"Reminders could not be sent: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"Sent {sent} reminder email{'' if sent == 1 else 's'}.")

@@ -2,6 +2,7 @@
 
 from .accounts import ROLES, Installation, User
 from .authorizations import Authorization, AuthorizationAttempt, CommunicationError, Participation
+from .background import CheckRun, Reminder
 from .catalog import DEFAULT_ATTRIBUTES, DEFAULT_WEBSITE, ProductAttribute, Website
 from .stores import PRODUCT_ID_TYPES, PreSetupTask, Store, StoreActivity
 
@@ -13,10 +14,12 @@ __all__ = [
     "ROLES",
     "Authorization",
     "AuthorizationAttempt",
+    "CheckRun",
     "CommunicationError",
     "Installation",
     "PreSetupTask",
     "ProductAttribute",
+    "Reminder",
     "Store",
     "StoreActivity",
     "User",

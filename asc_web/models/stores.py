@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, case, func, select
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    case,
+    func,
+    select,
+    true,
+)
 from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, relationship
 
 from .. import clock
@@ -39,6 +49,8 @@ class Store(db.Model):
     product_id_type: Mapped[str] = mapped_column(String(8))
     attribute_id: Mapped[int] = mapped_column(ForeignKey("product_attributes.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    # Renewal and reconnect reminders go to ``email`` unless the merchant turned them off.
+    email_reminders: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=_now)
     updated_at: Mapped[datetime] = mapped_column(default=_now, onupdate=_now)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

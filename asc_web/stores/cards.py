@@ -15,7 +15,9 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
+from .. import clock
 from ..amazon.marketplaces import MARKETPLACES
+from ..models.freshness import LastChecked, last_checked
 from ..web import static_url
 
 # A store id no real store has: the URL is built with it, then split where it appears.
@@ -117,6 +119,16 @@ class CardKit:
     def can_manage(self) -> bool:
         """Whether the viewer may act on stores (admins and managers)."""
         return bool(current_user.can_manage)
+
+    @_once
+    def now(self):
+        """The time every card of the response is shown at."""
+        return clock.utcnow()
+
+    def last_checked(self, authorization, code: str) -> LastChecked:
+        """When Amazon last answered for ``authorization``, in words (status ``code``)."""
+        ended = code == "reconnect_required"
+        return last_checked(authorization.last_checked_at, self.now, ended)
 
     @_once
     def csrf(self) -> Markup:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, ValidationError
 
@@ -158,7 +158,25 @@ class SettingsForm(NameRules, FlaskForm):
         render_kw=NAME_ATTRS,
     )
 
+    email_reminders = BooleanField("Email reminders about renewing or reconnecting this store")
+
     def __init__(self, *args, store_id: int, **kwargs):
         """Bind the form to the store it edits (its own name is no clash)."""
         super().__init__(*args, **kwargs)
         self.store_id = store_id
+
+    @property
+    def reminders_note(self) -> str:
+        """What the reminders checkbox does here, or why reminders are off altogether."""
+        from ..reminders import mail
+
+        if mail.settings() is None:
+            return (
+                "Email reminders are off on this ASC Web because no mail server is set up: "
+                "ask your administrator to set ASC_MAIL_SERVER and ASC_MAIL_SENDER. Renewals "
+                "still show on the store card."
+            )
+        return (
+            "Reminders go to the Email Address 30, 7 and 1 days before the Amazon "
+            "authorization expires, when it expires, and when Amazon reports it revoked."
+        )

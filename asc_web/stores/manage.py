@@ -24,14 +24,18 @@ def dashboard(store_id: int):
 @bp.route("/stores/<int:store_id>/settings", methods=["GET", "POST"])
 @require_role(*MANAGERS)
 def settings(store_id: int):
-    """Store Integration Settings: change the email address and the store name."""
+    """Store Integration Settings: the email address, the store name and email reminders."""
     store = pages.store_or_404(store_id)
     # Posted values only: a field left out of a POST is an error, not "unchanged".
     form = SettingsForm(obj=store if request.method == "GET" else None, store_id=store.id)
     if form.validate_on_submit():
         try:
             changes = services.update_settings(
-                store, name=form.name.data, email=form.email.data, user=current_user
+                store,
+                name=form.name.data,
+                email=form.email.data,
+                user=current_user,
+                email_reminders=bool(form.email_reminders.data),
             )
         except services.StoreNameTaken as exc:
             db.session.rollback()

@@ -7,6 +7,7 @@ from flask_login import current_user
 
 from .. import clock, htmx
 from ..auth.wall import require_role
+from ..connect import check_runs
 from ..extensions import db
 from ..models.status import store_status
 from . import bp, listing, pages, services, tasks
@@ -28,10 +29,20 @@ def home():
         "checklist": checklist,
         "countries": listing.COUNTRIES,
         "status_filters": listing.STATUS_FILTERS.items(),
+        **_check_all_context(),
     }
     if htmx.wants_fragment() and request.headers.get("HX-Target") == RESULTS_TARGET:
         return render_template("stores/_results.html", **context)
     return render_template("stores/home.html", **context)
+
+
+def _check_all_context() -> dict:
+    """The Check all run the admin came back with (``?check_run=``), for its progress."""
+    run_id = request.args.get("check_run", type=int)
+    if not run_id or not current_user.is_admin:
+        return {"check_run": None, "check_progress": None}
+    run = check_runs.find(run_id)
+    return {"check_run": run, "check_progress": check_runs.progress(run) if run else None}
 
 
 @bp.get("/stores/<int:store_id>/card")

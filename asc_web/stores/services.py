@@ -131,18 +131,31 @@ def _explain_refusal(name: str, website_id: int, attribute_id: int) -> None:
         raise ChoiceGone("attribute", "This attribute was just removed. Choose another one.")
 
 
-def update_settings(store: Store, *, name: str, email: str, user: User | None) -> list[str]:
-    """Change the store's name and email; return what changed (empty when nothing did)."""
+def update_settings(
+    store: Store,
+    *,
+    name: str,
+    email: str,
+    user: User | None,
+    email_reminders: bool | None = None,
+) -> list[str]:
+    """Change the store's name, email and reminder choice (None: unchanged); return what
+    changed (empty when nothing did)."""
     changes = []
     if name != store.name:
         changes.append(f"Store name changed from “{store.name}” to “{name}”.")
     if email != store.email:
         changes.append(f"Email address changed from {store.email} to {email}.")
+    if email_reminders is not None and email_reminders != store.email_reminders:
+        changes.append(f"Email reminders turned {'on' if email_reminders else 'off'}.")
+    else:
+        email_reminders = store.email_reminders
     if not changes:
         return []
     try:
         with db.session.begin_nested():
             store.name, store.name_key, store.email = name, names.fold(name), email
+            store.email_reminders = email_reminders
             db.session.flush()
     except IntegrityError:
         existing = find_by_name(name, exclude_id=store.id)

@@ -72,6 +72,9 @@ TABLE = {
     "connect.marketplaces GET": MANAGERS,
     "connect.marketplaces POST": MANAGERS,
     "connect.errors_log GET": ADMINS,
+    # Check all queues a run; its progress is the admins' too (a run that does not exist: 404).
+    "connect.check_all POST": ADMINS,
+    "connect.check_run GET": {**ADMINS, "admin": 404},
     "connect.store_errors GET": SIGNED_IN,
     # Someone else's attempt: 404 for everyone signed in, as for one that does not exist.
     "connect.result GET": {**SIGNED_IN, "viewer": 404, "manager": 404, "admin": 404},
@@ -93,7 +96,7 @@ def url_values(app, rule) -> dict:
                 db.session.add(user)
                 db.session.commit()
                 values[name] = user.id
-            elif name == "attempt_id":
+            elif name in ("attempt_id", "run_id"):
                 values[name] = 999_999
             elif name == "slug":
                 values[name] = "websites"
