@@ -56,19 +56,21 @@
   // closed by hand): the waiting card stops waiting at once and says why. A tab closed
   // by the result page after the callback finds the attempt ended: the server ignores it.
   function watch(tab) {
+    var waitingId = openFor;  // this tab's card: another click may start another meanwhile
     openTab = tab;
     if (watcher) { window.clearInterval(watcher); }
     watcher = window.setInterval(function () {
-      if (!openTab || !openTab.closed) { return; }
+      if (!tab.closed) { return; }
       window.clearInterval(watcher);
       watcher = null;
-      openTab = null;
-      window.setTimeout(stopWaiting, 700);  // let a result's own message arrive first
+      if (openTab === tab) { openTab = null; }
+      // Let a result's own message arrive first.
+      window.setTimeout(function () { stopWaiting(waitingId); }, 700);
     }, 500);
   }
 
-  function stopWaiting() {
-    var live = openFor ? document.getElementById(openFor) : null;  // swapped since: look up
+  function stopWaiting(waitingId) {
+    var live = waitingId ? document.getElementById(waitingId) : null;  // swapped since
     var form = live && live.querySelector("form[data-connect-cancel]");
     if (!form) { return; }  // no longer waiting
     form.querySelector("input[name=reason]").value = "abandoned";
