@@ -292,3 +292,144 @@ def test_a_forged_user_id_planted_before_sign_in_does_not_survive_it(app, client
     with client.session_transaction() as session:
         assert session["_user_id"] != "1.forged.0"
         assert session["_user_id"].split(".")[1] != "forged"
+
+
+@pytest.fixture
+def frozen(monkeypatch):
+    """Stop the app's clock; ``frozen(seconds=…)`` sets it that far after the start."""
+    start = clock.utcnow().replace(microsecond=0)
+    monkeypatch.setattr(clock, "utcnow", lambda: start)
+
+    def move(**delta):
+        monkeypatch.setattr(clock, "utcnow", lambda: start + timedelta(**delta))
+
+    return move
+
+
+def test_idle_and_absolute_timeouts_end_exactly_at_their_limits(client, accounts, frozen):
+    accounts.signed_in("viewer")
+    frozen(minutes=60)
+    assert _signed_in(client), "60 minutes idle is still within the idle timeout"
+    for minutes in range(110, 12 * 60, 50):
+        frozen(minutes=minutes)
+        assert _signed_in(client)
+    frozen(hours=12)
+    assert _signed_in(client), "exactly 12 hours is still within the absolute timeout"
+    frozen(hours=12, seconds=1)
+    assert not _signed_in(client)
+
+
+def test_one_second_past_the_idle_timeout_ends_the_session(client, accounts, frozen):
+    accounts.signed_in("viewer")
+    frozen(minutes=60, seconds=1)
+    assert not _signed_in(client)
+
+
+def test_the_cookie_is_rewritten_after_exactly_a_minute(client, accounts, frozen):
+    accounts.signed_in("viewer")
+    client.get("/account")
+    frozen(seconds=59)
+    assert not _set_cookie_headers(client.get("/account"), "session")
+    frozen(seconds=60)
+    assert _set_cookie_headers(client.get("/account"), "session")
+
+
+def test_an_expired_session_is_logged_with_the_users_id(app, client, accounts, frozen, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="asc_web.auth.events")
+    accounts.signed_in("viewer")
+    with app.app_context():
+        user_id = User.by_email("viewer@example.com").id
+    frozen(minutes=61)
+    client.get("/account")
+    (expired,) = [
+        r.getMessage() for r in caplog.records if "event=session.expired" in r.getMessage()
+    ]
+    assert f" user={user_id} " in expired
+
+
+def _deletes(response, name: str) -> bool:
+    """Whether ``response`` tells the browser to drop the cookie ``name``."""
+    return any(
+        "expires=thu, 01 jan 1970" in header.lower() or "max-age=0" in header.lower()
+        for header in _set_cookie_headers(response, name)
+    )
+
+
+def test_signing_out_deletes_the_remember_me_cookie(client, accounts):
+    accounts.create()
+    accounts.login(remember=True)
+    assert client.get_cookie("remember_token") is not None
+    response = accounts.logout()
+    assert response.status_code == 303 and _deletes(response, "remember_token")
+    assert client.get_cookie("remember_token") is None
+
+
+@pytest.mark.parametrize("public_url", [None, "https://asc.example.com"], ids=["http", "https"])
+def test_a_password_change_deletes_the_old_remember_me_cookie(make_app, public_url):
+    settings = {"PUBLIC_URL": public_url} if public_url else {}
+    app = make_app(**settings)
+    name = app.config.get("REMEMBER_COOKIE_NAME") or "remember_token"
+    from tests.conftest import Accounts
+
+    base = public_url or "http://localhost"
+    client = app.test_client()
+    Accounts(app, None).create()
+    page = client.get("/login", base_url=base)
+    data = {"email": "admin@example.com", "password": PASSWORD, "remember": "y"}
+    headers = {"Referer": base + "/login"}
+    data["csrf_token"] = csrf_from(page.text)
+    assert client.post("/login", data=data, base_url=base, headers=headers).status_code == 303
+    assert client.get_cookie(name, domain="asc.example.com" if public_url else "localhost")
+    page = client.get("/account", base_url=base)
+    new = "a brand new passphrase"
+    changed = client.post(
+        "/account/password",
+        data={"current": PASSWORD, "password": new, "confirm": new,
+              "csrf_token": csrf_from(page.text)},
+        base_url=base,
+        headers={"Referer": base + "/account"},
+    )  # fmt: skip
+    assert changed.status_code == 303
+    assert _deletes(changed, name), "the old remember-me cookie was left in the browser"
+
+
+def test_a_plain_sign_in_sets_no_remember_me_cookie_at_all(accounts):
+    accounts.create()
+    response = accounts.login()
+    assert response.status_code == 303
+    assert not _set_cookie_headers(response, "remember_token")
+
+
+def test_remember_me_over_a_stale_remember_cookie_gives_a_working_one(app, client, accounts):
+    accounts.create()
+    client.set_cookie("remember_token", "1.stale.0|not-a-valid-signature")
+    response = accounts.login(remember=True)
+    assert not _deletes(response, "remember_token")
+    fresh = client.get_cookie("remember_token").value
+    restarted = app.test_client()
+    restarted.set_cookie("remember_token", fresh)
+    assert _signed_in(restarted)
+
+
+def test_a_user_disabled_directly_in_the_database_is_signed_out(app, client, accounts):
+    accounts.signed_in("viewer")
+    with app.app_context():
+        User.by_email("viewer@example.com").active = False  # the nonce is left as it was
+        db.session.commit()
+    assert not _signed_in(client)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["x.nonce.123", "1.nonce.abc", "1.nonce", "1", "\u0661.nonce.123", "1.nonce.\u0661\u0662", ""],
+)
+def test_a_malformed_session_id_sends_to_sign_in_and_never_fails(app, accounts, value):
+    accounts.create()
+    browser = app.test_client()
+    with browser.session_transaction() as session:
+        session["_user_id"] = value
+    response = browser.get("/account")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login")
