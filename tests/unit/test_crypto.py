@@ -1,4 +1,4 @@
-"""The token vault: encryption bound to a store, keys never shown (mutation-tested)."""
+"""The token vault: encryption bound to its row, keys never shown (mutation-tested)."""
 
 from __future__ import annotations
 
@@ -16,12 +16,14 @@ def test_a_token_round_trips_even_with_colons_in_it():
     assert vault.decrypt(7, vault.encrypt(7, token)) == token
 
 
-def test_a_ciphertext_copied_to_another_store_does_not_decrypt():
+def test_a_ciphertext_copied_to_another_row_does_not_decrypt():
     vault = TokenVault(KEY)
-    with pytest.raises(InvalidToken, match="ciphertext belongs to another store"):
+    with pytest.raises(InvalidToken, match="ciphertext belongs to another row"):
         vault.decrypt(8, vault.encrypt(7, "Atzr|x"))
-    with pytest.raises(InvalidToken, match="another store"):
+    with pytest.raises(InvalidToken, match="another row"):
         vault.decrypt(1, vault.encrypt(17, "Atzr|x"))
+    with pytest.raises(InvalidToken, match="another row"):
+        vault.decrypt("authorization-1", vault.encrypt("authorization-17", "Atzr|x"))
 
 
 @pytest.mark.parametrize("keys", ["", " , ", []])
