@@ -29,7 +29,7 @@ dev: $(VENV)/.dev-installed
 # the shell becomes the server through exec, so the server is the worker's parent).
 run: install
 	$(BIN)/flask --app asc_web db upgrade
-	$(BIN)/flask --app asc_web worker --stop-with-parent & \
+	PORT=$(PORT) $(BIN)/flask --app asc_web worker --stop-with-parent & \
 	PORT=$(PORT) exec $(BIN)/flask --app asc_web run --host 127.0.0.1 --port $(PORT) --with-threads
 
 lint: dev
