@@ -52,6 +52,17 @@ def test_create_user_refuses_with_exact_sentences(ctx):
     )
 
 
+def test_an_email_taken_by_a_racing_request_is_refused_by_the_database(ctx, monkeypatch):
+    services.create_user("taken@example.com", PASSWORD, "viewer")
+    db.session.commit()
+    # The other request added it after this one looked.
+    monkeypatch.setattr(User, "by_email", classmethod(lambda cls, email: None))
+    assert _refusal(services.create_user, "taken@example.com", PASSWORD, "admin") == (
+        "A user with the email taken@example.com already exists."
+    )
+    assert User.count() == 1
+
+
 def test_create_user_takes_the_shortest_password_and_the_longest_email(ctx, caplog):
     caplog.set_level(logging.INFO, logger="asc_web.auth.services")
     longest = "a" * 242 + "@example.com"

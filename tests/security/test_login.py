@@ -270,3 +270,28 @@ def test_retry_after_tells_the_real_wait(make_app, limits, window):
     assert window - 60 < wait <= window, wait
     minutes = -(-wait // 60)
     assert f"Try again in {minutes} minutes." in locked.text
+
+
+def test_a_throttled_sign_in_is_logged_with_the_limit_it_broke(make_app, caplog):
+    caplog.set_level(logging.INFO, logger="asc_web.auth.events")
+    app = _limited_app(make_app)
+    Accounts(app, None).create(email="alice@example.com")
+    client = app.test_client()
+    for _ in range(4):
+        _attempt(client, "alice@example.com")
+    throttled = [r.getMessage() for r in caplog.records if "throttled" in r.getMessage()]
+    assert throttled and all("event=sign-in.throttled " in m for m in throttled), throttled
+    assert any(m.endswith(" limit=3_per_1_minute") for m in throttled), throttled
+
+
+def test_a_sign_in_without_an_email_field_is_refused_and_still_counted(make_app):
+    app = _limited_app(make_app, LOGIN_LIMIT_PER_IP="2 per minute")
+    Accounts(app, None).create()
+    client = app.test_client()
+    for _ in range(2):
+        page = client.get("/login")
+        data = {"password": WRONG, "csrf_token": csrf_from(page.text)}
+        response = client.post("/login", data=data)
+        assert response.status_code == 400
+        assert "Enter your email address." in response.text
+    assert _attempt(client, "admin@example.com", PASSWORD).status_code == 429

@@ -12,6 +12,8 @@ from asc_web.models import User
 from tests.conftest import PASSWORD, csrf_from
 from tests.support.config import PRODUCTION
 
+from .conftest import plant_session
+
 EXPIRED = "Your session expired. Sign in again."
 
 
@@ -425,11 +427,29 @@ def test_a_user_disabled_directly_in_the_database_is_signed_out(app, client, acc
     "value",
     ["x.nonce.123", "1.nonce.abc", "1.nonce", "1", "\u0661.nonce.123", "1.nonce.\u0661\u0662", ""],
 )
-def test_a_malformed_session_id_sends_to_sign_in_and_never_fails(app, accounts, value):
+def test_a_malformed_session_id_sends_to_sign_in_and_never_fails(app, accounts, value, caplog):
+    import logging
+
+    caplog.set_level(logging.INFO, logger="asc_web.auth.events")
+    accounts.create()
+    for last_seen in (None, 0):  # fresh, and long idle
+        browser = app.test_client()
+        with browser.session_transaction() as session:
+            session["_user_id"] = value
+            if last_seen is not None:
+                session["_seen"] = last_seen
+        response = browser.get("/account")
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/login")
+    expired = [r.getMessage() for r in caplog.records if "session.expired" in r.getMessage()]
+    assert expired and all(" user=unknown " in message for message in expired), expired
+
+
+def test_an_idle_session_missing_flask_logins_keys_still_expires_cleanly(app, accounts, frozen):
     accounts.create()
     browser = app.test_client()
-    with browser.session_transaction() as session:
-        session["_user_id"] = value
+    plant_session(app, browser, "admin@example.com")  # no "_id" key in it
+    frozen(minutes=61)
     response = browser.get("/account")
     assert response.status_code == 302
-    assert response.headers["Location"].startswith("/login")
+    assert EXPIRED in browser.get("/login").text
