@@ -13,6 +13,7 @@ from ..amazon.sellers import Participation as SellersParticipation
 from ..extensions import db
 from ..models import Authorization, Store
 from ..models.status import AUTHORIZATION_LIFETIME
+from ..models.stores import marketplace_order
 from ..stores.services import record_activity
 from . import settings
 
@@ -31,11 +32,13 @@ def find(selling_partner_id: str, region: str) -> Authorization | None:
 
 def stores_of(authorization: Authorization) -> list[Store]:
     """The stores that use ``authorization``, in the documentation's marketplace order."""
-    stores = db.session.scalars(
-        select(Store).where(Store.authorization_id == authorization.id).order_by(Store.id)
-    ).all()
-    order = ["US", "CA", "MX", "UK"]
-    return sorted(stores, key=lambda s: (order.index(s.marketplace_code), s.id))
+    return list(
+        db.session.scalars(
+            select(Store)
+            .where(Store.authorization_id == authorization.id)
+            .order_by(marketplace_order(Store.marketplace_code), Store.id)
+        )
+    )
 
 
 def record_grant(
@@ -183,10 +186,5 @@ def forget(authorization: Authorization, user_id: int | None) -> list[Store]:
 def _forget_if_unused(authorization: Authorization) -> None:
     """No store uses it any more: its tokens go too."""
     db.session.flush()
-    still_used = db.session.scalar(
-        select(Store.id).where(Store.authorization_id == authorization.id).limit(1)
-    )
-    if still_used is None:
-        db.session.delete(authorization)
-        db.session.flush()
+    if Authorization.delete_if_unused(authorization.id):
         log.info("Authorization %s forgotten: no store uses it", authorization.id)

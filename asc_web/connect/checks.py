@@ -60,11 +60,9 @@ def access_token(authorization: Authorization, now: datetime, fresh: bool = Fals
     """A valid access token: the cached one (unless ``fresh``), or a new one from LWA."""
     vault = settings.vault()
     owner = authorization.vault_owner
-    expires = authorization.access_token_expires_at
-    cached = authorization.access_token_encrypted
-    if not fresh and cached and expires and expires - ACCESS_TOKEN_MARGIN > now:
+    if not fresh and _cached(authorization, now):
         try:
-            return vault.decrypt(owner, cached)
+            return vault.decrypt(owner, authorization.access_token_encrypted)
         except InvalidToken:
             log.warning("Cached access token of authorization %s unreadable; refreshing",
                         authorization.id)  # fmt: skip
@@ -73,6 +71,14 @@ def access_token(authorization: Authorization, now: datetime, fresh: bool = Fals
     authorization.access_token_encrypted = vault.encrypt(owner, tokens.access_token)
     authorization.access_token_expires_at = now + timedelta(seconds=tokens.expires_in)
     return tokens.access_token
+
+
+def _cached(authorization: Authorization, now: datetime) -> bool:
+    """Whether a cached access token is there and not about to expire."""
+    expires = authorization.access_token_expires_at
+    return bool(
+        authorization.access_token_encrypted and expires and expires - ACCESS_TOKEN_MARGIN > now
+    )
 
 
 def with_retries(call, attempts: int | None = None):
@@ -104,6 +110,7 @@ def _wait_for(error: AmazonError) -> float:
 
 def _participations(authorization: Authorization, now: datetime):
     """The Sellers answer; a 403 on a cached access token is retried once with a fresh one."""
+    from_cache = _cached(authorization, now)
     token, retries = with_retries(lambda: access_token(authorization, now))
     url = settings.endpoints().spapi(authorization.region)
     try:
@@ -112,8 +119,8 @@ def _participations(authorization: Authorization, now: datetime):
         )
         return answer, retries + more
     except AmazonError as error:
-        if error.code != "Unauthorized":
-            raise
+        if error.code != "Unauthorized" or not from_cache:
+            raise  # a 403 for a token LWA has just issued: the authorization is gone
     # Amazon refused the cached token (expired early, or its clock is ahead): only a
     # refusal of a fresh token means the authorization itself is gone.
     token, more = with_retries(lambda: access_token(authorization, now, fresh=True))

@@ -27,6 +27,7 @@ MAX_CALLBACK_LENGTH = 2048
 _STATE_CHARACTERS = frozenset(string.ascii_letters + string.digits + string.punctuation)
 PARAMS = ("amazon_callback_uri", "amazon_state", "selling_partner_id", "version")
 ANOTHER_TRY = "Start again from Manage Your Apps in Seller Central."
+ALREADY_USED = "This request from Seller Central was already used. " + ANOTHER_TRY
 
 
 class LoginRefused(Exception):
@@ -144,9 +145,11 @@ def choice(request: LoginRequest) -> Choice:
 def confirm(
     request: LoginRequest, store_id: int | None, user_id: int, session_nonce: str, now: datetime
 ) -> str:
-    """Open the attempt; return the ``amazon_callback_uri`` URL to send the browser to."""
-    if already_used(request):
-        raise LoginRefused("This request from Seller Central was already used. " + ANOTHER_TRY)
+    """Open the attempt; return the ``amazon_callback_uri`` URL to send the browser to.
+
+    The caller has checked ``already_used``; two confirmations racing each other meet the
+    unique ``amazon_state_hash`` (IntegrityError at the flush).
+    """
     options = choice(request)
     if options.authorization is not None:
         store = options.renews[0]

@@ -39,8 +39,7 @@ def amazon_login():
     if not current_user.can_manage:
         return _page(login_request, error=NOT_ALLOWED, status=403)
     if login.already_used(login_request):
-        message = "This request from Seller Central was already used. " + login.ANOTHER_TRY
-        return _page(login_request, error=message, status=400)
+        return _page(login_request, error=login.ALREADY_USED, status=400)
     if request.method == "GET":
         # "Add a new store" on the way: the Add form comes back here once the store exists.
         session[PENDING_KEY] = {
@@ -61,8 +60,7 @@ def amazon_login():
         return _page(login_request, error=str(refused), status=400)
     except IntegrityError:
         db.session.rollback()  # the same request confirmed twice at once: one goes on
-        message = "This request from Seller Central was already used. " + login.ANOTHER_TRY
-        return _page(login_request, error=message, status=400)
+        return _page(login_request, error=login.ALREADY_USED, status=400)
     log.info("Login URI confirmed by user %s; back to Seller Central", current_user.id)
     return _no_store(redirect(target, 303))
 

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..models import AuthorizationAttempt, Store
 from ..stores import pages
 from ..web import LAST_EPOCH_SECOND, query_int
-from . import bp, manage, services
+from . import authorizations, bp, manage, services
 
 log = logging.getLogger(__name__)
 NONCE_KEY = "connect_nonce"
@@ -68,12 +68,10 @@ def cancel(store_id: int):
     was closed without an answer (``reason=abandoned``)."""
     store = pages.store_or_404(store_id)
     reason = "abandoned" if request.form.get("reason") == "abandoned" else "cancelled"
-    if services.cancel(store, clock.utcnow(), current_user.id, reason):
+    message = services.cancel(store, clock.utcnow(), current_user.id, reason)
+    if message is not None:
         db.session.commit()
-        ending = (
-            "expired" if store.awaiting_until and store.awaiting_until <= clock.utcnow() else reason
-        )
-        flash(services.ENDINGS[ending].format(name=store.name), "info")
+        flash(message, "info")
     db.session.refresh(store)
     return pages.after_change(store)
 
@@ -92,7 +90,9 @@ def status(store_id: int):
         attempt = _announce(store.id, waited_until)
         if attempt is not None and attempt.outcome == "connected":
             offers = manage.pending_offers(store.authorization, clock.utcnow())
-            siblings = pages.sibling_cards(store)
+            if store.authorization is not None:
+                others = authorizations.stores_of(store.authorization)
+                siblings = pages.sibling_cards([s for s in others if s.id != store.id])
     answer = pages.after_change(store, refresh_banner=attempt is not None, offers=offers)
     response = make_response(answer + siblings if isinstance(answer, str) else answer)
     response.headers["Cache-Control"] = "no-store"

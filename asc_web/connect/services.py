@@ -159,14 +159,21 @@ ACTIVITY = {
 }
 
 
-def cancel(store: Store, now: datetime, user_id: int | None, reason: str = "cancelled") -> bool:
+def cancel(
+    store: Store, now: datetime, user_id: int | None, reason: str = "cancelled"
+) -> str | None:
     """End the store's open attempt: Stop waiting (``cancelled``), or the Seller Central tab
-    was closed without an answer (``abandoned``). False when none was open."""
-    return close_open_attempts(store, now, reason, user_id) > 0
+    was closed without an answer (``abandoned``). Returns how it ended, in the merchant's
+    words; None when none was open."""
+    endings = close_open_attempts(store, now, reason, user_id)
+    return endings[-1] if endings else None
 
 
-def close_open_attempts(store: Store, now: datetime, outcome: str, user_id: int | None) -> int:
-    """Close every unconsumed attempt of the store, each with its Activity entry.
+def close_open_attempts(
+    store: Store, now: datetime, outcome: str, user_id: int | None
+) -> list[str]:
+    """Close every unconsumed attempt of the store, each with its Activity entry; return
+    their messages.
 
     An attempt already past its ten minutes is recorded as ``expired`` whatever the reason.
     """
@@ -178,10 +185,12 @@ def close_open_attempts(store: Store, now: datetime, outcome: str, user_id: int 
         )
         .with_for_update()
     ).all()
+    messages = []
     for attempt in attempts:
         ending = "expired" if attempt.expires_at <= now else outcome
-        end_attempt(attempt, store, ending, ENDINGS[ending].format(name=store.name), user_id, now)
-    return len(attempts)
+        messages.append(ENDINGS[ending].format(name=store.name))
+        end_attempt(attempt, store, ending, messages[-1], user_id, now)
+    return messages
 
 
 def end_attempt(

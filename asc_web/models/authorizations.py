@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, delete, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -102,6 +102,15 @@ class Authorization(db.Model):
     def vault_owner(self) -> str:
         """What this authorization's ciphertexts are bound to."""
         return f"authorization-{self.id}"
+
+    @classmethod
+    def delete_if_unused(cls, authorization_id: int) -> bool:
+        """Delete the authorization (and its tokens) when no store uses it any more."""
+        from .stores import Store  # stores.py needs the catalog models mapped first
+
+        still_used = select(Store.id).where(Store.authorization_id == authorization_id).exists()
+        result = db.session.execute(delete(cls).where(cls.id == authorization_id, ~still_used))
+        return result.rowcount == 1
 
     @property
     def region_name(self) -> str:

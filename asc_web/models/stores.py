@@ -80,7 +80,7 @@ class Store(db.Model):
         return self.authorization.participation(self.marketplace.marketplace_id)
 
 
-def _marketplace_order(column):
+def marketplace_order(column):
     """The documentation's marketplace order (US, CA, MX, UK) as a SQL expression."""
     return case({code: n for n, code in enumerate(MARKETPLACES)}, value=column, else_=99)
 
@@ -89,7 +89,7 @@ _sibling = aliased(Store)
 _sibling_names = (
     select(_sibling.name.label("name"))
     .where(_sibling.authorization_id == Store.authorization_id, _sibling.id != Store.id)
-    .order_by(_marketplace_order(_sibling.marketplace_code), _sibling.id)
+    .order_by(marketplace_order(_sibling.marketplace_code), _sibling.id)
     .correlate_except(_sibling)
     .subquery()
 )

@@ -29,13 +29,21 @@ def _primary_only(mp: str) -> Response | None:
     return None if user["is_primary"] else invalid_access(mp)
 
 
-def _application(application_id: str | None) -> sqlite3.Row | None:
-    """Return the registered application a form names, if any."""
-    return (
+def _posted_app(mp: str) -> tuple[sqlite3.Row | None, Response | None]:
+    """The application a Manage Your Apps button names, or the answer that stops the POST
+    (sign-in, Invalid Access, or an unknown application)."""
+    stop = _primary_only(mp)
+    if stop is not None:
+        return None, stop
+    application_id = request.form.get("application_id")
+    app = (
         get_db()
         .execute("SELECT * FROM applications WHERE application_id = ?", (application_id,))
         .fetchone()
     )
+    if app is None:
+        return None, page("sandbox/message.html", 400, **NO_SUCH_APP)
+    return app, None
 
 
 def _day(epoch: float) -> dict:
@@ -75,12 +83,9 @@ def manage(mp: str) -> Response:
 @bp.post(SITE + "/apps/manage/remove")
 def remove_app(mp: str) -> Response:
     """Remove: revoke every refresh token the seller gave the app, then show the page again."""
-    stop = _primary_only(mp)
+    app, stop = _posted_app(mp)
     if stop is not None:
         return stop
-    app = _application(request.form.get("application_id"))
-    if app is None:
-        return page("sandbox/message.html", 400, **NO_SUCH_APP)
     seller_id = current_user()["seller_id"]
     grants.revoke_seller(get_db(), seller_id, app["client_id"])
     current_app.logger.info("sandbox: seller %s removed an app in Manage Your Apps", seller_id)
@@ -91,12 +96,9 @@ def remove_app(mp: str) -> Response:
 @bp.post(SITE + "/apps/manage/reauthorize")
 def reauthorize(mp: str) -> Response:
     """Re-Authorize (or Authorize now): open the app's Login URI as Seller Central does."""
-    stop = _primary_only(mp)
+    app, stop = _posted_app(mp)
     if stop is not None:
         return stop
-    app = _application(request.form.get("application_id"))
-    if app is None:
-        return page("sandbox/message.html", 400, **NO_SUCH_APP)
     seller_id = current_user()["seller_id"]
     application_id = app["application_id"]
     state = states.issue(get_db(), session_binding(), seller_id, mp, application_id)

@@ -87,30 +87,18 @@ def card(store: Store, offers=None, **_extra) -> str:
     return str(_card_macro()(store, store_status(store, clock.utcnow()), card_kit(), offers))
 
 
-def sibling_cards(store: Store, store_ids: list[int] | None = None) -> str:
-    """``hx-partial``s refreshing the cards of the other stores sharing the authorization.
+def sibling_cards(others: list[Store]) -> str:
+    """``hx-partial``s refreshing the cards of ``others`` (stores sharing an authorization).
 
     On the home page only; a card that is not on the page is skipped by htmx.
     """
     if not htmx.wants_fragment() or origin() != "home":
         return ""
-    if store_ids is None:
-        if store.authorization_id is None:
-            return ""
-        store_ids = list(
-            db.session.scalars(
-                db.select(Store.id).where(
-                    Store.authorization_id == store.authorization_id, Store.id != store.id
-                )
-            )
-        )
-    parts = []
-    for other in db.session.scalars(db.select(Store).where(Store.id.in_(store_ids))):
-        parts.append(
-            f'<hx-partial hx-target="#store-{int(other.id)}" hx-swap="outerHTML">'
-            f"{card(other)}</hx-partial>"
-        )
-    return "".join(parts)
+    return "".join(
+        f'<hx-partial hx-target="#store-{int(other.id)}" hx-swap="outerHTML">'
+        f"{card(other)}</hx-partial>"
+        for other in others
+    )
 
 
 def cards(cards: list[tuple[Store, Status]]) -> Markup:

@@ -188,12 +188,7 @@ def delete_store(store: Store, user: User | None) -> None:
     if result.rowcount == 0:
         raise StoreGone()
     if authorization_id is not None:
-        still_used = select(Store.id).where(Store.authorization_id == authorization_id).exists()
-        db.session.execute(
-            delete(Authorization)
-            .where(Authorization.id == authorization_id, ~still_used)
-            .execution_options(synchronize_session=False)
-        )
+        Authorization.delete_if_unused(authorization_id)
     log.info("Store %s deleted by user %s", store.id, user.id if user else None)
 
 
