@@ -34,7 +34,11 @@ class LiveServer:
             self._server.server_close()
             raise
         self._wsgi.target = self.app.wsgi_app
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # A short poll interval: shutdown() waits for the serving loop's next poll, and the
+        # default half second was most of a typical connect test's teardown.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
 
     @property
