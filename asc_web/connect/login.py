@@ -101,7 +101,7 @@ def seller_central_site(uri: str) -> Marketplace | None:
         if (
             parts.scheme == site.scheme
             and parts.netloc.lower() == site.netloc.lower()
-            and parts.path.startswith(site.path.rstrip("/") + "/")
+            and parts.path.startswith(site.path + "/")
         ):
             return marketplace
     return None

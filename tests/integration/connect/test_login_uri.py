@@ -104,6 +104,7 @@ def test_anonymous_people_sign_in_first_and_come_back_to_the_request(live):
     [
         ({"amazon_callback_uri": None}, "missing amazon_callback_uri"),
         ({"amazon_state": None}, "missing amazon_state"),
+        ({"selling_partner_id": None}, "missing selling_partner_id. Start again"),
         (
             {"amazon_callback_uri": "https://evil.example.com/apps/authorize/confirm/x"},
             "does not lead back to Amazon Seller Central",
@@ -155,7 +156,8 @@ def test_an_unknown_seller_picks_an_unconnected_store_of_its_region(
     assert "Amazon Store UK" not in page.text and "“Amazon Store USA”" not in page.text
     assert _attempts(live) == 1  # only the connect above: showing the page changes nothing
     refused = _confirm(merchant, page, store_id=str(uk))
-    assert refused.status_code == 400 and "Choose the store to connect" in refused.text
+    assert refused.status_code == 400
+    assert 'role="alert">Choose the store to connect from the list.</p>' in refused.text
     chosen = _confirm(merchant, merchant.http.get(_login_url(live, seller="A1USONLYSLR003")),
                       store_id=str(us2))  # fmt: skip
     assert chosen.status_code == 303
@@ -220,3 +222,18 @@ def test_adding_a_store_on_the_way_comes_back_to_the_request(live, merchant):
     resumed = merchant.http.get(live.url + added.headers["Location"])
     assert "“Outlet USA” — United States" in resumed.text
     assert re.search(r"required checked>\s*“Outlet USA”", resumed.text)
+
+
+def test_a_callback_uri_with_its_own_query_keeps_it_and_gets_ours_appended(
+    live, merchant, connected_store
+):
+    connected_store()
+    callback = f"{live.sandbox}/sellercentral/us/apps/authorize/confirm/{APP_ID}?lang=en_US"
+    page = merchant.http.get(_login_url(live, amazon_callback_uri=callback))
+    back = _confirm(merchant, page)
+    assert back.status_code == 303
+    location = back.headers["Location"]
+    assert location.startswith(callback + "&redirect_uri=")
+    query = parse_qs(urlsplit(location).query)
+    assert query["lang"] == ["en_US"]
+    assert query["amazon_state"] == ["amzn-state-0001"]
