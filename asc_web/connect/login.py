@@ -64,14 +64,12 @@ class LoginRequest:
 
 def parse(args) -> LoginRequest:
     """Check Amazon's parameters; ``LoginRefused`` with a plain message when one is wrong."""
-    callback = args.get("amazon_callback_uri", "")
-    state = args.get("amazon_state", "")
-    seller = args.get("selling_partner_id", "")
-    if not callback or not state or not seller:
-        missing = [name for name in PARAMS[:3] if not args.get(name)]
+    missing = [name for name in PARAMS[:3] if not args.get(name)]
+    if missing:
         raise LoginRefused(
             f"Seller Central's request is missing {', '.join(missing)}. " + ANOTHER_TRY
         )
+    callback, state, seller = (args[name] for name in PARAMS[:3])
     marketplace = seller_central_site(callback)
     if marketplace is None:
         raise LoginRefused(

@@ -302,7 +302,12 @@ def authorize(ctx: Context, selling_partner_id: str, code: str) -> Grant | Outco
     if not selling_partner_id or not code:
         return Outcome(False, EXPIRED_LINK)
     if ctx.expected_seller is not None and ctx.expected_seller != selling_partner_id:
-        return Outcome(False, _other_seller_message(ctx, selling_partner_id))
+        return Outcome(
+            False,
+            _other_seller_message(
+                ctx.store_name, ctx.expected_seller, selling_partner_id, ctx.kept_stores
+            ),
+        )
     tokens = lwa.exchange_code(settings.lwa_client(), code, settings.redirect_uri())
     try:
         participations = sellers.marketplace_participations(
@@ -360,7 +365,10 @@ def _save(ctx: Context, grant: Grant, user_id: int, now: datetime) -> Outcome:
     spid = grant.selling_partner_id
     current = store.authorization
     if current is not None and current.selling_partner_id != spid:
-        return Outcome(False, _other_seller_message(ctx, spid))
+        kept = tuple(s.name for s in authorizations.stores_of(current))
+        return Outcome(
+            False, _other_seller_message(ctx.store_name, current.selling_partner_id, spid, kept)
+        )
     existing = authorizations.find(spid, ctx.region)
     if existing is not None and existing.id != store.authorization_id:
         taken = authorizations.user_of_marketplace(existing, store.marketplace_code)
@@ -395,14 +403,22 @@ def _save(ctx: Context, grant: Grant, user_id: int, now: datetime) -> Outcome:
     return Outcome(True, message)
 
 
-def _other_seller_message(ctx: Context, new_id: str) -> str:
-    """A renewal came back for a different seller: refuse, name who keeps the old one."""
-    kept = ctx.kept_stores or (ctx.store_name,)
+def _other_seller_message(
+    store_name: str, expected: str, new_id: str, kept: tuple[str, ...]
+) -> str:
+    """Amazon answered for another seller than ``expected``: refuse, and name the stores
+    that keep ``expected``'s authorization (none when the Login URI named a new seller)."""
+    if not kept:
+        return (
+            f"Seller Central asked to connect seller {expected}, but you signed in as seller "
+            f"{new_id}, so “{store_name}” was not connected. Sign in with the account of "
+            f"seller {expected}, or select Connect store on the card."
+        )
     names = ", ".join(f"“{name}”" for name in kept)
     return (
-        f"“{ctx.store_name}” uses the authorization of seller {ctx.expected_seller}, but you "
+        f"“{store_name}” uses the authorization of seller {expected}, but you "
         f"signed in as seller {new_id}. Nothing was changed: {names} keep the authorization "
-        f"of seller {ctx.expected_seller}. Sign in with that account to renew it, or "
+        f"of seller {expected}. Sign in with that account to renew it, or "
         f"disconnect the store first to use another seller."
     )
 

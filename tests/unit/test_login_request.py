@@ -88,3 +88,43 @@ def test_a_state_of_the_longest_allowed_length_is_carried(production):
     args["amazon_state"] = "with space"
     with pytest.raises(login.LoginRefused, match="unusable state"):
         login.parse(args)
+
+
+def _args(**change):
+    args = {
+        "amazon_callback_uri": "https://sellercentral.amazon.com" + CONFIRM,
+        "amazon_state": "amzn-state",
+        "selling_partner_id": "A1NASELLER0001",
+    }
+    args.update(change)
+    return MultiDict({name: value for name, value in args.items() if value is not None})
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"amazon_callback_uri": None}, "Seller Central's request is missing amazon_callback_uri."),
+        ({"amazon_state": None}, "Seller Central's request is missing amazon_state."),
+        ({"selling_partner_id": None}, "Seller Central's request is missing selling_partner_id."),
+        (
+            {"amazon_callback_uri": "https://evil.example" + CONFIRM},
+            "This request does not lead back to Amazon Seller Central, so ASC Web will not "
+            "follow it.",
+        ),
+        ({"amazon_state": "a b"}, "Seller Central's request carries an unusable state."),
+        (
+            {"selling_partner_id": "a1naseller0001"},
+            "Seller Central's request names a seller id that Amazon does not issue.",
+        ),
+    ],
+)
+def test_each_refusal_says_what_is_wrong_and_what_to_do(production, change, message):
+    with pytest.raises(login.LoginRefused) as refused:
+        login.parse(_args(**change))
+    assert str(refused.value) == message + " Start again from Manage Your Apps in Seller Central."
+
+
+def test_a_state_may_use_every_visible_character(production):
+    every = "".join(sorted(login._STATE_CHARACTERS))
+    assert len(every) == 94
+    assert login.parse(_args(amazon_state=every)).amazon_state == every
