@@ -304,14 +304,20 @@ def check_all(
                 pending.append((retry_at, authorization_id))
                 continue
             mine = _throttled_results(authorization)
-        if due_interval is not None:
+        if due_interval is not None or _unreached(mine):
             # Fresh now: the freshness test keeps other workers away, and the next interval
-            # may be shorter than the lease.
+            # may be shorter than the lease. A run that could not reach Amazon checked
+            # nothing: the next run (cron, Check all) may try again at once.
             authorization.check_claimed_until = None
         db.session.commit()
         results.extend(mine)
         report(authorization_id, mine)
     return results
+
+
+def _unreached(results: list[CheckResult]) -> bool:
+    """Whether the check ended without an answer from Amazon (unreachable, timeouts, 5xx)."""
+    return any(r.result == "communication_error" for r in results)
 
 
 def _throttled_results(authorization: Authorization) -> list[CheckResult]:
