@@ -61,3 +61,32 @@ def test_a_successful_run_keeps_its_lease_so_parallel_runs_check_once(live, conn
     connected_store()
     assert [r.result for r in _check(live)] == ["ok"]
     assert _check(live) == []  # another server's cron run in the same ten minutes
+
+
+def test_connections_check_names_the_sandbox_address_it_could_not_reach(live, connected_store):
+    connected_store()
+    runner = live.app.test_cli_runner()
+    with closed_port() as port:
+        live.app.config["SANDBOX_URL"] = f"http://127.0.0.1:{port}/sandbox"
+        result = runner.invoke(args=["connections", "check"])
+    assert result.exit_code == 1
+    assert f"Could not reach the Seller Central sandbox at http://127.0.0.1:{port}/sandbox" in (
+        result.output
+    )
+    assert "nothing was checked" in result.output
+    assert "make run" in result.output and "PORT=8080" in result.output
+    with live.app.app_context():  # no error recorded, no lease taken
+        assert db.session.scalar(db.select(db.func.count(CommunicationError.id))) == 0
+
+    live.app.config.pop("SANDBOX_URL")
+    result = runner.invoke(args=["connections", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 1 store(s): 1 ok" in result.output
+
+
+def test_connections_check_with_nothing_to_check_needs_no_sandbox(make_app):
+    with closed_port() as port:
+        app = make_app(PUBLIC_URL=f"http://127.0.0.1:{port}")
+        result = app.test_cli_runner().invoke(args=["connections", "check"])
+    assert result.exit_code == 0, result.output
+    assert "Checked 0 store(s): nothing to check" in result.output
