@@ -189,6 +189,8 @@ def finish(config: dict, instance: Path) -> None:
             config["TOKEN_KEYS"] = read_or_create_secret(
                 instance, "token_keys", lambda: Fernet.generate_key().decode()
             )
+            # `keys add` and `keys rotate` write new keys there (asc_web/maintenance/keys.py).
+            config["TOKEN_KEYS_FILE"] = str(instance / "token_keys")
     check_token_keys(config["TOKEN_KEYS"])
     config["CHECK_INTERVAL_SECONDS"] = parse_interval(config.get("CHECK_INTERVAL"))
     security = str(config.get("MAIL_SECURITY") or "starttls").lower()
