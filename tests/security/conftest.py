@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 
 import pytest
 
+from asc_web import clock
+from asc_web.crypto import TokenVault
 from asc_web.extensions import db
-from asc_web.models import User
+from asc_web.models import Authorization, Store, User
 from tests.conftest import BOTH_DATABASES, PG_URL, csrf_from  # noqa: F401 - re-exported
 from tests.integration.connect.conftest import (  # noqa: F401  (fixtures used by tests here)
     add_store,
@@ -20,6 +23,28 @@ from tests.integration.connect.conftest import (  # noqa: F401  (fixtures used b
 from tests.support.data import insert_store
 
 REDIS_URL = os.environ.get("ASC_TEST_REDIS_URL")
+
+
+def connect_with_tokens(
+    app, store_id: int, vault: TokenVault, refresh="Atzr|r", access="Atza|a"
+) -> int:
+    """Give the store an authorization holding these tokens, encrypted; return its id."""
+    with app.app_context():
+        now = clock.utcnow()
+        conn = Authorization(
+            selling_partner_id=f"A{store_id:013d}",
+            region="NA",
+            access_token_expires_at=now + timedelta(hours=1),
+            authorized_at=now,
+            expires_at=now + timedelta(days=365),
+        )
+        db.session.add(conn)
+        db.session.flush()
+        conn.refresh_token_encrypted = vault.encrypt(conn.vault_owner, refresh)
+        conn.access_token_encrypted = vault.encrypt(conn.vault_owner, access)
+        db.session.get(Store, store_id).authorization_id = conn.id
+        db.session.commit()
+        return conn.id
 
 
 def new_store(app, name: str = "Amazon Store USA", country: str = "US") -> int:

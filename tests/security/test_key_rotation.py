@@ -3,25 +3,27 @@
 from __future__ import annotations
 
 import stat
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from asc_web import clock, create_app
+from asc_web import create_app
 from asc_web.connect import settings
 from asc_web.crypto import TokenVault
 from asc_web.extensions import db
-from asc_web.models import Authorization, Store
+from asc_web.models import Store
 from tests.conftest import _base_config
 
-from .conftest import new_store
+from .conftest import connect_with_tokens, new_store
 
 
 @pytest.fixture
 def start_app(database_url, tmp_path, monkeypatch):
-    """Start the app as an install does: keys from ASC_TOKEN_KEYS if set, else the file."""
+    """Start the app as an install does: keys from ASC_TOKEN_KEYS if set, else the file.
+
+    Not ``make_app``: the explicit TOKEN_KEYS of its settings wins over both.
+    """
     monkeypatch.delenv("ASC_TOKEN_KEYS", raising=False)
     apps = []
 
@@ -46,22 +48,8 @@ def start_app(database_url, tmp_path, monkeypatch):
 def _connect(app, name: str) -> int:
     """A store with an authorization whose tokens the app encrypted; return the store id."""
     store_id = new_store(app, name=name)
-    with app.app_context():
-        now = clock.utcnow()
-        authorization = Authorization(
-            selling_partner_id=f"A{store_id:013d}",
-            region="NA",
-            access_token_expires_at=now + timedelta(hours=1),
-            authorized_at=now,
-            expires_at=now + timedelta(days=365),
-        )
-        db.session.add(authorization)
-        db.session.flush()
-        vault, owner = settings.vault(), authorization.vault_owner
-        authorization.refresh_token_encrypted = vault.encrypt(owner, f"Atzr|{store_id}")
-        authorization.access_token_encrypted = vault.encrypt(owner, f"Atza|{store_id}")
-        db.session.get(Store, store_id).authorization_id = authorization.id
-        db.session.commit()
+    vault = TokenVault(app.config["TOKEN_KEYS"])
+    connect_with_tokens(app, store_id, vault, f"Atzr|{store_id}", f"Atza|{store_id}")
     return store_id
 
 

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 from cryptography.fernet import Fernet, InvalidToken
 
-from asc_web import clock, create_app
+from asc_web import create_app
 from asc_web.config import ConfigError
 from asc_web.crypto import TokenVault
 from asc_web.extensions import db
@@ -19,26 +18,8 @@ from tests.conftest import PASSWORD, csrf_from
 from tests.support import amazon
 from tests.support.config import PRODUCTION
 
+from .conftest import connect_with_tokens as _connection
 from .conftest import new_store
-
-
-def _connection(app, store_id: int, vault: TokenVault, refresh="Atzr|r", access="Atza|a") -> int:
-    with app.app_context():
-        now = clock.utcnow()
-        conn = Authorization(
-            selling_partner_id=f"A{store_id:013d}",
-            region="NA",
-            access_token_expires_at=now + timedelta(hours=1),
-            authorized_at=now,
-            expires_at=now + timedelta(days=365),
-        )
-        db.session.add(conn)
-        db.session.flush()
-        conn.refresh_token_encrypted = vault.encrypt(conn.vault_owner, refresh)
-        conn.access_token_encrypted = vault.encrypt(conn.vault_owner, access)
-        db.session.get(Store, store_id).authorization_id = conn.id
-        db.session.commit()
-        return conn.id
 
 
 def _tokens(app, store_id):
