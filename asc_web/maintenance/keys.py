@@ -24,8 +24,6 @@ from ..models import Authorization, Store
 
 keys = AppGroup("keys", help="Generate and rotate the keys that encrypt Amazon tokens.")
 TOKEN_COLUMNS = ("refresh_token_encrypted", "access_token_encrypted")
-
-
 ENVIRONMENT_ADVICE = (
     "The token keys come from ASC_TOKEN_KEYS (or TOKEN_KEYS in instance/config.py), so "
     "ASC Web cannot change them: put a new key (`keys generate`) first in ASC_TOKEN_KEYS, "
@@ -135,9 +133,10 @@ def rotate(batch: int, new_key: bool) -> None:
             select(Store.id).where(Store.authorization_id.in_(unreadable)).order_by(Store.id)
         ).all()
         which = ", ".join(str(s) for s in store_ids) or "none"
+        source = "ASC_TOKEN_KEYS" if path is None else str(path)
         raise click.ClickException(
             f"{len(unreadable)} authorization(s) could not be read with any key in "
-            f"ASC_TOKEN_KEYS (stores {which}); they were left unchanged. Keep the old key "
+            f"{source} (stores {which}); they were left unchanged. Keep the old key "
             "until these stores are reconnected."
         )
     if path is None:
