@@ -31,3 +31,32 @@ def take(conn: sqlite3.Connection, seller_id: str, client_id: str, rate: float, 
             (seller_id, client_id, tokens, now),
         )
     return allowed
+
+
+def take_op(
+    conn: sqlite3.Connection, name: str, seller_id: str, client_id: str, rate: float, burst: int
+) -> bool:
+    """Spend one request from a named bucket (inside the caller's transaction); False if empty.
+
+    Names: ``limit:<operation>`` enforces the configured limits; ``amazon:<operation>`` only
+    watches Amazon's documented ones, so the stats can tell a caller that exceeded them.
+    """
+    now = store.now(conn)
+    row = conn.execute(
+        "SELECT tokens, updated_at FROM op_buckets WHERE name = ? AND seller_id = ?"
+        " AND client_id = ?",
+        (name, seller_id, client_id),
+    ).fetchone()
+    if row is None:
+        tokens = float(burst)
+    else:
+        elapsed = max(0.0, now - row["updated_at"])
+        tokens = min(float(burst), row["tokens"] + elapsed * rate)
+    allowed = tokens >= 1
+    if allowed:
+        tokens -= 1
+    conn.execute(
+        "INSERT OR REPLACE INTO op_buckets VALUES (?, ?, ?, ?, ?)",
+        (name, seller_id, client_id, tokens, now),
+    )
+    return allowed
