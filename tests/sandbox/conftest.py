@@ -321,6 +321,17 @@ def sandbox(sandbox_server: str, login_page: LoginPage) -> Iterator[Sandbox]:
 
 
 @pytest.fixture
+def official_model():
+    """Return a loader of an operation's vendored model: (model, the operation's path)."""
+
+    def load(operation: str) -> tuple[dict, str]:
+        model_file, path = OPERATIONS[operation]
+        return json.loads((MODELS / model_file).read_text()), path
+
+    return load
+
+
+@pytest.fixture
 def matches_model():
     """Return the check of an answer against the official model of its operation."""
     return assert_matches_model

@@ -7,6 +7,7 @@ the model does not declare fails the check, so a misspelt or invented field cann
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import jsonschema
@@ -123,3 +124,19 @@ def test_strict_models_reject_an_undeclared_field(sandbox, na_token, matches_mod
     response._content = json.dumps(body).encode()
     with pytest.raises(jsonschema.ValidationError):
         matches_model("getOrders", response)
+
+
+@pytest.mark.parametrize(
+    ("operation", "prefix"),
+    [("getOrderMetrics", "sales"), ("getOrders", "orders"), ("searchListingsItems", "listings")],
+)
+def test_default_limits_are_the_models_usage_plan(sandbox, official_model, operation, prefix):
+    """The sandbox's default rate and burst are the usage plan table in Amazon's model."""
+    model, path = official_model(operation)
+    description = model["paths"][path]["get"]["description"]
+    match = re.search(r"\|\s*Rate \(requests per second\)\s*\|\s*Burst\s*\|\s*\n\|[-\s|]+\n"
+                      r"\|\s*([\d.]+)\s*\|\s*(\d+)\s*\|", description)  # fmt: skip
+    assert match, "no usage plan table in the model"
+    defaults = sandbox.hook("stats").json()["settings"]
+    assert defaults[f"{prefix}_rate"] == float(match.group(1))
+    assert defaults[f"{prefix}_burst"] == int(match.group(2))

@@ -258,3 +258,29 @@ def test_two_years_of_orders_with_weekend_peaks(sandbox):
     assert min(days[5], days[6]) > 1.3 * weekday_average
     statuses = Counter(order["OrderStatus"] for order in orders)
     assert statuses["Shipped"] > 0.9 * len(orders) and statuses["Canceled"] > 0
+
+
+def test_status_and_channel_filters(fast, na_token):
+    """OrderStatuses and FulfillmentChannels keep only the orders asked for."""
+    orders, _ = walk(fast, na_token, MarketplaceIds=world.US, CreatedAfter=ago(days=4),
+                     OrderStatuses="Pending,Unshipped", FulfillmentChannels="AFN")  # fmt: skip
+    assert orders
+    assert {order["OrderStatus"] for order in orders} <= {"Pending", "Unshipped"}
+    assert {order["FulfillmentChannel"] for order in orders} == {"AFN"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"seller_id": world.US_ONLY_SELLER, "marketplace_id": world.MX},
+     {"seller_id": NA, "marketplace_id": world.US, "status": "Lost"},
+     {"seller_id": NA, "marketplace_id": world.US, "items": [{"sku": "NOPE"}]},
+     {"seller_id": NA, "marketplace_id": world.US, "items": [{"sku": "11-113-0002",
+                                                              "quantity": 0}]},
+     {"seller_id": NA, "marketplace_id": world.US, "purchase_date": "2999-01-01T00:00:00Z"}],
+)  # fmt: skip
+def test_order_hook_refuses_what_amazon_could_not_have(sandbox, body):
+    """The add-order hook refuses a marketplace the seller does not sell in, unknown SKUs,
+    statuses and quantities, and orders placed in the future."""
+    response = sandbox.hook("orders", **body)
+    assert response.status_code == 400
+    assert response.json()["error"]
