@@ -116,3 +116,17 @@ def test_buckets_are_per_seller(sandbox, na_token):
     other = sandbox.tokens("us.only@example.com")["access_token"]
     assert call(sandbox, other, "getOrders").status_code == 200
     assert figures(sandbox, "getOrders", world.US_ONLY_SELLER)["rate_exceeded"] is False
+
+
+def test_an_import_paced_to_the_plan_is_never_rate_exceeded(sandbox, na_token):
+    """A caller spending the burst, then one call per refill, is never refused or flagged."""
+    params = {"MarketplaceIds": world.US, "CreatedAfter": SINCE, "MaxResultsPerPage": 1}
+    for number in range(26):
+        if number >= 20:
+            sandbox.hook("clock", advance_seconds=60)  # 0.0167/s: one request a minute
+        response = sandbox.spapi(na_token, "/orders/v0/orders", **params)
+        assert response.status_code == 200, response.text
+        params = {"MarketplaceIds": world.US, "NextToken": response.json()["payload"]["NextToken"]}
+    assert figures(sandbox, "getOrders") == {
+        "calls": 26, "throttled": 0, "over_rate": 0, "rate_exceeded": False,
+    }  # fmt: skip
