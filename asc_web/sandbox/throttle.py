@@ -15,16 +15,8 @@ def take(conn: sqlite3.Connection, seller_id: str, client_id: str, rate: float, 
             "SELECT tokens, updated_at FROM buckets WHERE seller_id = ? AND client_id = ?",
             (seller_id, client_id),
         ).fetchone()
-        if row is None:
-            tokens = float(burst)  # a bucket starts full
-        else:
-            # max(): the clock hook may move time back; that must not drain the bucket.
-            elapsed = max(0.0, now - row["updated_at"])
-            tokens = min(float(burst), row["tokens"] + elapsed * rate)
-        allowed = tokens >= 1
-        if allowed:
-            tokens -= 1
-        else:
+        allowed, tokens = _spend(row, now, rate, burst)
+        if not allowed:
             store.bump(conn, "sellers:throttled")
         conn.execute(
             "INSERT OR REPLACE INTO buckets VALUES (?, ?, ?, ?)",
@@ -47,16 +39,22 @@ def take_op(
         " AND client_id = ?",
         (name, seller_id, client_id),
     ).fetchone()
-    if row is None:
-        tokens = float(burst)
-    else:
-        elapsed = max(0.0, now - row["updated_at"])
-        tokens = min(float(burst), row["tokens"] + elapsed * rate)
-    allowed = tokens >= 1
-    if allowed:
-        tokens -= 1
+    allowed, tokens = _spend(row, now, rate, burst)
     conn.execute(
         "INSERT OR REPLACE INTO op_buckets VALUES (?, ?, ?, ?, ?)",
         (name, seller_id, client_id, tokens, now),
     )
     return allowed
+
+
+def _spend(row: sqlite3.Row | None, now: float, rate: float, burst: int) -> tuple[bool, float]:
+    """Refill a bucket to now and spend one request if it holds one: (allowed, tokens left)."""
+    if row is None:
+        tokens = float(burst)  # a bucket starts full
+    else:
+        # max(): the clock hook may move time back; that must not drain the bucket.
+        elapsed = max(0.0, now - row["updated_at"])
+        tokens = min(float(burst), row["tokens"] + elapsed * rate)
+    if tokens >= 1:
+        return True, tokens - 1
+    return False, tokens
