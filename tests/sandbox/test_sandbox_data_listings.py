@@ -160,3 +160,16 @@ def test_page_token_serves_only_its_own_search(fast, na_token):
     other = fast.spapi(na_token, LISTINGS, marketplaceIds=world.CA, pageSize=5,
                        pageToken=first["pagination"]["nextToken"])  # fmt: skip
     assert other.status_code == 400
+
+
+def test_previous_token_goes_back_a_page(fast, na_token):
+    """pagination.previousToken of the second page gives the first page again."""
+    params = {"marketplaceIds": world.US, "pageSize": 7, "sortBy": "sku", "sortOrder": "ASC"}
+    first = fast.spapi(na_token, LISTINGS, **params).json()
+    assert "previousToken" not in first.get("pagination", {})
+    second = fast.spapi(na_token, LISTINGS, pageToken=first["pagination"]["nextToken"],
+                        **params).json()  # fmt: skip
+    assert [i["sku"] for i in second["items"]] != [i["sku"] for i in first["items"]]
+    back = fast.spapi(na_token, LISTINGS, pageToken=second["pagination"]["previousToken"],
+                      **params).json()  # fmt: skip
+    assert back["items"] == first["items"]

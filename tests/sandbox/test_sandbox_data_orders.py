@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -284,3 +288,25 @@ def test_order_hook_refuses_what_amazon_could_not_have(sandbox, body):
     response = sandbox.hook("orders", **body)
     assert response.status_code == 400
     assert response.json()["error"]
+
+
+def test_another_process_generates_the_same_orders(sandbox):
+    """The seed depends on nothing of the process (hash seeds differ): a fresh interpreter
+    generates the very orders the server answers for a past local day."""
+    zone = ZoneInfo("America/Los_Angeles")
+    day = datetime.now(zone).date() - timedelta(days=50)
+    start = datetime.combine(day, datetime.min.time(), zone)
+    window = {"created_after": start.isoformat(),
+              "created_before": (start + timedelta(hours=23, minutes=59)).isoformat()}  # fmt: skip
+    served = sandbox.data("orders", seller_id=NA, marketplace_id=world.US, **window)["orders"]
+    script = (
+        "import json, sys, datetime; from asc_web.sandbox import seeding; "
+        f"day = datetime.date.fromisoformat({day.isoformat()!r}); "
+        f"print(json.dumps([o.order_id for o in seeding.day_orders({NA!r}, {world.US!r}, day)]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60,
+        env={**os.environ, "PYTHONHASHSEED": "12345"},
+    )  # fmt: skip
+    assert json.loads(result.stdout) == [order["AmazonOrderId"] for order in served]
+    assert served

@@ -231,3 +231,17 @@ def test_bad_parameters_are_invalid_input(fast, na_token, params):
     response = fast.spapi(na_token, METRICS, **{"marketplaceIds": world.US, **params})
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["code"] == "InvalidInput"
+
+
+def test_years_start_on_january_first(fast, na_token):
+    """Year buckets run from 1 January to 1 January in the time zone asked for."""
+    start, end = last_days(400, LA)
+    years = metrics(fast, na_token, **la(start, end, "Year"))
+    last_year = (end - timedelta(seconds=1)).year
+    assert [int(bucket["interval"][:4]) for bucket in years] == list(
+        range(start.year, last_year + 1)
+    )
+    assert {bucket["interval"][4:16] for bucket in years} == {"-01-01T00:00"}
+    assert years[-1]["interval"].split("--")[1][:10] == f"{last_year + 1}-01-01"
+    total = sum(Decimal(bucket["totalSales"]["amount"]) for bucket in years)
+    assert total == expected(fast, NA, world.US, start, end)["totalSales"]
