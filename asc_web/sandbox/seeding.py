@@ -9,6 +9,7 @@ exist: an order placed after "now" does not exist yet, and its status moves on w
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
@@ -192,7 +193,7 @@ def sellable(seller_id: str, marketplace_id: str) -> tuple[Listing, ...]:
 
 def _poisson(rng: random.Random, mean: float) -> int:
     """Draw a Poisson-distributed count (Knuth's method; means here stay small)."""
-    limit, k, product = pow(2.718281828459045, -mean), 0, rng.random()
+    limit, k, product = math.exp(-mean), 0, rng.random()
     while product > limit:
         k += 1
         product *= rng.random()
