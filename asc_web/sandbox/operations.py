@@ -38,12 +38,13 @@ def enter(operation: str, region: str) -> Gate:
     burst = getattr(limits, f"{operation}_burst")
     access = grants.check_access(conn, request.headers.get("x-amz-access-token", ""), region)
     seller = access.seller_id
+    now = store.now(conn)
     with store.transaction(conn):
         if seller is not None:
             store.bump(conn, f"op:{operation}:{seller}:calls")
             documented = DOCUMENTED[operation]
             if not throttle.take_op(conn, f"amazon:{operation}", seller, access.client_id,
-                                    *documented):  # fmt: skip
+                                    *documented, now):  # fmt: skip
                 store.bump(conn, f"op:{operation}:{seller}:over_rate")
     fault = faults.take(conn, operation)
     if fault is not None:
@@ -55,7 +56,7 @@ def enter(operation: str, region: str) -> Gate:
         return Gate(None, spapi.denied(access.reason, rate), rate)
     with store.transaction(conn):
         allowed = throttle.take_op(conn, f"limit:{operation}", seller, access.client_id,
-                                   rate, burst)  # fmt: skip
+                                   rate, burst, now)  # fmt: skip
         if not allowed:
             store.bump(conn, f"op:{operation}:{seller}:throttled")
     if not allowed:

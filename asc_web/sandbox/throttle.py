@@ -26,14 +26,15 @@ def take(conn: sqlite3.Connection, seller_id: str, client_id: str, rate: float, 
 
 
 def take_op(
-    conn: sqlite3.Connection, name: str, seller_id: str, client_id: str, rate: float, burst: int
-) -> bool:
-    """Spend one request from a named bucket (inside the caller's transaction); False if empty.
+    conn: sqlite3.Connection, name: str, seller_id: str, client_id: str, rate: float, burst: int,
+    now: float,
+) -> bool:  # fmt: skip
+    """Spend one request at `now` from a named bucket (in the caller's transaction).
 
     Names: ``limit:<operation>`` enforces the configured limits; ``amazon:<operation>`` only
-    watches Amazon's documented ones, so the stats can tell a caller that exceeded them.
+    watches Amazon's documented ones, so the stats can tell a caller that exceeded them. One
+    call passes the same `now` to both, so with the default limits they agree call by call.
     """
-    now = store.now(conn)
     row = conn.execute(
         "SELECT tokens, updated_at FROM op_buckets WHERE name = ? AND seller_id = ?"
         " AND client_id = ?",

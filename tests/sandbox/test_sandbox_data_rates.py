@@ -55,8 +55,9 @@ def test_burst_then_quota_exceeded_with_the_documented_rate(sandbox, na_token, o
     assert burst <= served <= burst + earned + 1
     assert response.json()["errors"][0]["code"] == "QuotaExceeded"
     stats = figures(sandbox, operation)
-    assert stats["throttled"] == 1 and stats["calls"] == served + 1
-    assert stats["rate_exceeded"] is True
+    assert stats["throttled"] == 1 and stats["calls"] == served + 1, stats
+    # The watch on Amazon's plan agrees with the bucket when the limits are the defaults.
+    assert stats["over_rate"] == 1 and stats["rate_exceeded"] is True, stats
 
 
 def test_orders_bucket_refills_on_the_sandbox_clock(sandbox, na_token):
