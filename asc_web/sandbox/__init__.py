@@ -1,4 +1,4 @@
-"""The Seller Central sandbox: an offline stand-in for Seller Central, LWA and the Sellers API.
+"""The Seller Central sandbox: an offline stand-in for Seller Central, LWA and SP-API.
 
 It never imports the rest of ``asc_web``; the main app talks to it only over HTTP.
 """
@@ -39,7 +39,20 @@ class SandboxSessionInterface(SecureCookieSessionInterface):
 def create_app(config: dict | None = None, url_prefix: str = "/sandbox") -> Flask:
     """Build the sandbox app with every route under `url_prefix` ("" when mounted)."""
     # Imported for their routes.
-    from . import consent, hooks, login_return, lwa, manage, screens, signin, spapi  # noqa: F401
+    from . import (  # noqa: F401
+        consent,
+        data_hooks,
+        hooks,
+        listings_api,
+        login_return,
+        lwa,
+        manage,
+        orders_api,
+        sales_api,
+        screens,
+        signin,
+        spapi,
+    )
 
     app = Flask(__name__, static_folder=None)
     app.config.update(DEFAULTS)

@@ -9,7 +9,7 @@ from typing import NamedTuple
 
 from . import store
 
-ENDPOINTS = ("token", "sellers")
+ENDPOINTS = ("token", "sellers", "sales", "orders", "listings")
 MAX_DELAY_S = 60.0
 
 # LWA's error codes and the status each is answered with when the hook gives none.

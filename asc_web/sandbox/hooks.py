@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, abort, current_app, jsonify, request
 from werkzeug.wrappers import Response
 
-from . import faults, grants, security, settings, store
+from . import faults, grants, operations, security, settings, store
 from .store import get_db
 
 bp = Blueprint("sandbox_hooks", __name__)
@@ -66,7 +66,7 @@ def fail() -> Response:
     body = _body()
     endpoint = body.get("endpoint")
     if endpoint not in faults.ENDPOINTS:
-        return bad("endpoint must be 'token' or 'sellers'")
+        return bad(f"endpoint must be one of {', '.join(faults.ENDPOINTS)}")
     status, error = body.get("status"), body.get("error")
     if status is not None and (not isinstance(status, int) or not 400 <= status <= 599):
         return bad("status must be an HTTP error status (400-599)")
@@ -143,6 +143,7 @@ def stats() -> Response:
             "sellers_throttled": counts.get("sellers:throttled", 0),
             "authorizations": live,
             "refresh_tokens_live": unexpired,
+            "operations": operations.stats(counts),
             "pending_faults": faults.pending(conn),
             "clock_offset_s": store.clock_offset(conn),
             "now": _iso(store.now(conn)),

@@ -13,16 +13,34 @@ KEY = "settings"
 
 
 class Settings(NamedTuple):
-    """How strict the token rules are and how fast the Sellers API may be called."""
+    """How strict the token rules are and how fast each SP-API operation may be called."""
 
     retire_previous_tokens: bool
     sellers_rate: float
     sellers_burst: int
+    sales_rate: float
+    sales_burst: int
+    orders_rate: float
+    orders_burst: int
+    listings_rate: float
+    listings_burst: int
 
 
-# Amazon's behaviour: a new refresh token leaves the earlier ones working; the Sellers
-# API's documented getMarketplaceParticipations limits (requests per second, burst).
-DEFAULTS = Settings(retire_previous_tokens=False, sellers_rate=0.016, sellers_burst=15)
+# Amazon's behaviour: a new refresh token leaves the earlier ones working; each operation's
+# documented default usage plan (requests per second, burst): getMarketplaceParticipations,
+# getOrderMetrics, getOrders, searchListingsItems.
+DEFAULTS = Settings(
+    retire_previous_tokens=False,
+    sellers_rate=0.016,
+    sellers_burst=15,
+    sales_rate=0.5,
+    sales_burst=15,
+    orders_rate=0.0167,
+    orders_burst=20,
+    listings_rate=5.0,
+    listings_burst=5,
+)
+RATE_FIELDS = tuple(name for name in Settings._fields if name.endswith(("_rate", "_burst")))
 
 
 def load(conn: sqlite3.Connection) -> Settings:
@@ -44,18 +62,20 @@ def parse(body: object) -> dict:
         if not isinstance(body["retire_previous_tokens"], bool):
             raise ValueError("retire_previous_tokens must be true or false")
         changes["retire_previous_tokens"] = body["retire_previous_tokens"]
-    if "sellers_rate" in body:
-        rate = body["sellers_rate"]
-        if isinstance(rate, bool) or not isinstance(rate, int | float):
-            raise ValueError("sellers_rate must be a number above 0")
-        if not math.isfinite(rate) or rate <= 0:
-            raise ValueError("sellers_rate must be a number above 0")
-        changes["sellers_rate"] = float(rate)
-    if "sellers_burst" in body:
-        burst = body["sellers_burst"]
-        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
-            raise ValueError("sellers_burst must be an integer of at least 1")
-        changes["sellers_burst"] = burst
+    for name in RATE_FIELDS:
+        if name not in body:
+            continue
+        value = body[name]
+        if name.endswith("_rate"):
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise ValueError(f"{name} must be a number above 0")
+            if not math.isfinite(value) or value <= 0:
+                raise ValueError(f"{name} must be a number above 0")
+            changes[name] = float(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an integer of at least 1")
+            changes[name] = value
     return changes
 
 
@@ -67,4 +87,8 @@ def update(conn: sqlite3.Connection, changes: dict) -> Settings:
         # Whoever changes the limits expects them to apply now, not after a refill.
         if {"sellers_rate", "sellers_burst"} & set(changes):
             conn.execute("DELETE FROM buckets")
+        # Only the enforced buckets: the watch on Amazon's documented rates keeps counting.
+        for operation in ("sales", "orders", "listings"):
+            if {f"{operation}_rate", f"{operation}_burst"} & set(changes):
+                conn.execute("DELETE FROM op_buckets WHERE name = ?", (f"limit:{operation}",))
     return current

@@ -15,7 +15,7 @@ from pathlib import Path
 from flask import current_app, g
 from werkzeug.security import generate_password_hash
 
-from . import world
+from . import seeding, world
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -50,10 +50,24 @@ CREATE TABLE IF NOT EXISTS amazon_states (
 CREATE TABLE IF NOT EXISTS buckets (
     seller_id TEXT NOT NULL, client_id TEXT NOT NULL, tokens REAL NOT NULL,
     updated_at REAL NOT NULL, PRIMARY KEY (seller_id, client_id));
+CREATE TABLE IF NOT EXISTS op_buckets (
+    name TEXT NOT NULL, seller_id TEXT NOT NULL, client_id TEXT NOT NULL, tokens REAL NOT NULL,
+    updated_at REAL NOT NULL, PRIMARY KEY (name, seller_id, client_id));
+CREATE TABLE IF NOT EXISTS ledger_orders (
+    order_id TEXT PRIMARY KEY, seller_id TEXT NOT NULL, marketplace_id TEXT NOT NULL,
+    purchase REAL NOT NULL, items TEXT NOT NULL, channel TEXT NOT NULL, status TEXT NOT NULL,
+    business INTEGER NOT NULL, prime INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_changes (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, order_id TEXT NOT NULL, seller_id TEXT NOT NULL,
+    marketplace_id TEXT NOT NULL, status TEXT NOT NULL, changed_at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_issues (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, seller_id TEXT NOT NULL, marketplace_id TEXT NOT NULL,
+    sku TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, severity TEXT NOT NULL,
+    categories TEXT NOT NULL, attribute_names TEXT NOT NULL, added_at REAL NOT NULL);
 """
 
 # Everything except meta is world state; meta keeps the generated secrets across resets
-# (reset removes only its clock offset and settings).
+# (reset removes only its clock offset, settings and history start).
 STATE_TABLES = (
     "applications",
     "sellers",
@@ -66,6 +80,10 @@ STATE_TABLES = (
     "counters",
     "buckets",
     "amazon_states",
+    "op_buckets",
+    "ledger_orders",
+    "ledger_changes",
+    "ledger_issues",
 )
 
 
@@ -124,7 +142,10 @@ def reset(conn: sqlite3.Connection, clock_file: str | None = None) -> None:
     with transaction(conn):
         for table in STATE_TABLES:
             conn.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
-        conn.execute("DELETE FROM meta WHERE key IN ('seeded', 'clock_offset_s', 'settings')")
+        conn.execute(
+            "DELETE FROM meta"
+            " WHERE key IN ('seeded', 'clock_offset_s', 'settings', 'history_start')"
+        )
         _seed(conn)
         write_clock_file(clock_file, clock_offset(conn))
 
@@ -164,6 +185,8 @@ def _seed(conn: sqlite3.Connection) -> None:
             ),
         )
     set_meta(conn, "clock_offset_s", "0")
+    # Seeded orders go back two years from the day of the (re)seed, then grow with the clock.
+    set_meta(conn, "history_start", repr(seeding.history_start(time.time())))
     set_meta(conn, "seeded", "1")
 
 

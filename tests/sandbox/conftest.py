@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import jsonschema
 import pytest
 import requests
 from werkzeug.serving import make_server
@@ -16,6 +21,16 @@ from werkzeug.wrappers import Request, Response
 from asc_web.sandbox import create_app, world
 
 REDIRECT_URI = "http://127.0.0.1:5000/amazon/callback"
+MODELS = Path(__file__).parents[1] / "support" / "vendor" / "selling-partner-api-models" / "models"
+# Each operation the sandbox serves: its vendored model and its path there.
+OPERATIONS = {
+    "getOrderMetrics": ("sales-api-model/sales.json", "/sales/v1/orderMetrics"),
+    "getOrders": ("orders-api-model/ordersV0.json", "/orders/v0/orders"),
+    "searchListingsItems": (
+        "listings-items-api-model/listingsItems_2021-08-01.json",
+        "/listings/2021-08-01/items/{sellerId}",
+    ),
+}
 PRIMARY = "na.primary@example.com"
 
 
@@ -203,10 +218,58 @@ class Sandbox:
         url = f"{self.base}/spapi/{region}/sellers/v1/marketplaceParticipations"
         return requests.get(url, headers=headers, timeout=10)
 
+    def spapi(
+        self, access_token: str | None, path: str, region: str = "na", **params: object
+    ) -> requests.Response:
+        """Call an SP-API operation by its Amazon path (e.g. /orders/v0/orders) in a region."""
+        headers = {} if access_token is None else {"x-amz-access-token": access_token}
+        url = f"{self.base}/spapi/{region}{path}"
+        return requests.get(url, params=params, headers=headers, timeout=30)
+
+    def data(self, name: str, **params: str) -> dict:
+        """Read a data hook (orders, listings) of a seller and marketplace."""
+        response = requests.get(f"{self.base}/_hooks/{name}", params=params, timeout=30)
+        assert response.status_code == 200, response.text
+        return response.json()
+
     def close(self) -> None:
         """Close every visit's connections."""
         for flow in self._flows:
             flow.close()
+
+
+def _strict(node: object) -> None:
+    """Forbid properties a model does not declare (Amazon's models allow any by omission)."""
+    if isinstance(node, dict):
+        properties = node.get("properties")
+        if isinstance(properties, dict) and "additionalProperties" not in node:
+            node["additionalProperties"] = False
+        for value in node.values():
+            _strict(value)
+    elif isinstance(node, list):
+        for value in node:
+            _strict(value)
+
+
+@cache
+def response_schema(operation: str, status: int) -> dict:
+    """Return the official JSON schema of an operation's answer with a status, made strict."""
+    model_file, path = OPERATIONS[operation]
+    model = json.loads((MODELS / model_file).read_text())
+    response = model["paths"][path]["get"]["responses"][str(status)]
+    definitions = copy.deepcopy(model["definitions"])
+    _strict(definitions)
+    # One document, so the model's own "#/definitions/..." references resolve as written.
+    return {**copy.deepcopy(response["schema"]), "definitions": definitions}
+
+
+def assert_matches_model(operation: str, response: requests.Response) -> None:
+    """Check an answer against the official model: its status is declared, its body valid."""
+    assert response.headers["Content-Type"].startswith("application/json")
+    assert response.headers["x-amzn-RequestId"]
+    assert float(response.headers["x-amzn-RateLimit-Limit"]) > 0
+    schema = response_schema(operation, response.status_code)
+    jsonschema.Draft4Validator(schema).validate(response.json())
 
 
 @contextmanager
@@ -255,3 +318,26 @@ def sandbox(sandbox_server: str, login_page: LoginPage) -> Iterator[Sandbox]:
         yield helper
     finally:
         helper.close()
+
+
+@pytest.fixture
+def official_model():
+    """Return a loader of an operation's vendored model: (model, the operation's path)."""
+
+    def load(operation: str) -> tuple[dict, str]:
+        model_file, path = OPERATIONS[operation]
+        return json.loads((MODELS / model_file).read_text()), path
+
+    return load
+
+
+@pytest.fixture
+def matches_model():
+    """Return the check of an answer against the official model of its operation."""
+    return assert_matches_model
+
+
+@pytest.fixture
+def na_token(sandbox: Sandbox) -> str:
+    """Return a live access token of the NA seller (US, CA, MX)."""
+    return sandbox.tokens()["access_token"]

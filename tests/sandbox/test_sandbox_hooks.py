@@ -89,7 +89,7 @@ def test_delay_with_error(sandbox):
 
 @pytest.mark.parametrize(
     "body",
-    [{"endpoint": "orders", "status": 503}, {"endpoint": "token", "status": 200},
+    [{"endpoint": "shipments", "status": 503}, {"endpoint": "token", "status": 200},
      {"endpoint": "token", "error": "nonsense"}, {"endpoint": "token", "status": 503, "count": 0},
      {"endpoint": "token"}, {"endpoint": "token", "delay_s": -1}],
 )  # fmt: skip
@@ -125,7 +125,11 @@ def test_clock_and_reset(sandbox):
     assert sandbox.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
 
 
-DEFAULT_SETTINGS = {"retire_previous_tokens": False, "sellers_rate": 0.016, "sellers_burst": 15}
+DEFAULT_SETTINGS = {
+    "retire_previous_tokens": False, "sellers_rate": 0.016, "sellers_burst": 15,
+    "sales_rate": 0.5, "sales_burst": 15, "orders_rate": 0.0167, "orders_burst": 20,
+    "listings_rate": 5.0, "listings_burst": 5,
+}  # fmt: skip
 
 
 def test_settings_change_any_subset_and_reset_restores(sandbox):
@@ -135,7 +139,12 @@ def test_settings_change_any_subset_and_reset_restores(sandbox):
     assert response.status_code == 200
     assert response.json() == {**DEFAULT_SETTINGS, "retire_previous_tokens": True}
     both = sandbox.hook("settings", sellers_rate=2, sellers_burst=3).json()
-    assert both == {"retire_previous_tokens": True, "sellers_rate": 2.0, "sellers_burst": 3}
+    assert both == {
+        **DEFAULT_SETTINGS,
+        "retire_previous_tokens": True,
+        "sellers_rate": 2.0,
+        "sellers_burst": 3,
+    }
     assert sandbox.hook("settings").json() == both
     assert sandbox.hook("stats").json()["settings"] == both
     assert sandbox.hook("reset").status_code == 200
@@ -147,7 +156,8 @@ def test_settings_change_any_subset_and_reset_restores(sandbox):
     [{"retire_previous_tokens": "yes"}, {"retire_previous_tokens": 1}, {"sellers_rate": 0},
      {"sellers_rate": -1}, {"sellers_rate": "fast"}, {"sellers_rate": True},
      {"sellers_burst": 0}, {"sellers_burst": 1.5}, {"sellers_burst": False},
-     {"sellers_brust": 3}],
+     {"sellers_brust": 3}, {"orders_rate": 0}, {"orders_rate": "slow"}, {"listings_burst": 0},
+     {"sales_burst": 2.5}, {"sales_rate": True}],
 )  # fmt: skip
 def test_settings_reject_bad_input(sandbox, body):
     """Wrong types, out-of-range values and unknown names are refused; nothing changes."""
