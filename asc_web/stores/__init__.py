@@ -33,4 +33,4 @@ def asc_datetime(value: datetime) -> str:
     return f"{asc_date(value)}, {value:%H:%M} UTC"
 
 
-from . import learning, manage, routes  # noqa: E402, F401  (routes attach themselves to ``bp``)
+from . import routes_home, routes_learning, routes_store  # noqa: E402, F401  (routes attach themselves to ``bp``)

@@ -9,7 +9,7 @@ from .. import htmx
 from ..auth.wall import require_role
 from ..db import compact_deleted_secrets
 from ..extensions import db
-from . import bp, pages, services
+from . import answers, bp, services
 from .forms import SettingsForm
 
 MANAGERS = ("admin", "manager")
@@ -18,14 +18,14 @@ MANAGERS = ("admin", "manager")
 @bp.get("/stores/<int:store_id>")
 def dashboard(store_id: int):
     """View Store: the store's facts, connection, mapping, settings, links and activity."""
-    return pages.dashboard(pages.store_or_404(store_id))
+    return answers.dashboard(answers.store_or_404(store_id))
 
 
 @bp.route("/stores/<int:store_id>/settings", methods=["GET", "POST"])
 @require_role(*MANAGERS)
 def settings(store_id: int):
     """Store Integration Settings: the email address, the store name and email reminders."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     # Posted values only: a field left out of a POST is an error, not "unchanged".
     form = SettingsForm(obj=store if request.method == "GET" else None, store_id=store.id)
     if form.validate_on_submit():
@@ -47,11 +47,11 @@ def settings(store_id: int):
                 flash(f"The settings of “{name}” were saved.", "success")
             else:
                 flash(f"Nothing changed in the settings of “{name}”.", "info")
-            return pages.after_change(store)
+            return answers.after_change(store)
     status = 422 if form.errors else 200
-    if pages.origin() == "dashboard":
-        return pages.dashboard(store, form, status)
-    return pages.settings_page(store, form, status)
+    if answers.origin() == "dashboard":
+        return answers.dashboard(store, form, status)
+    return answers.settings_page(store, form, status)
 
 
 @bp.post("/stores/<int:store_id>/activate")
@@ -70,7 +70,7 @@ def deactivate(store_id: int):
 
 def _switch(store_id: int, active: bool):
     """Activate or deactivate, say so, and show the store as it now is."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     name = store.name
     changed = services.set_active(store, active, current_user)
     db.session.commit()
@@ -85,15 +85,15 @@ def _switch(store_id: int, active: bool):
             "Activate it again whenever you are ready.",
             "success",
         )
-    return pages.after_change(store)
+    return answers.after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/delete", methods=["GET", "POST"])
 @require_role(*MANAGERS)
 def delete(store_id: int):
     """Ask before deleting (GET), then delete the store from ASC Web (POST)."""
-    store = pages.store_or_404(store_id)
-    here = pages.origin()
+    store = answers.store_or_404(store_id)
+    here = answers.origin()
     if request.method == "GET":
         dialog = htmx.wants_fragment()
         template = "stores/_delete_confirm.html" if dialog else "stores/delete.html"
@@ -103,7 +103,7 @@ def delete(store_id: int):
         services.delete_store(store, current_user)
     except services.StoreGone:
         db.session.rollback()
-        abort(404, pages.GONE)
+        abort(404, answers.GONE)
     db.session.commit()
     # The store's tokens went with it: no copy of their ciphertext stays in the WAL.
     compact_deleted_secrets(db.session)

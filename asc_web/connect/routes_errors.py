@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from ..auth.wall import require_role
 from ..extensions import db
 from ..models import CommunicationError, Store
-from ..stores import pages
+from ..stores import answers
 from ..web import query_int
 from . import bp
 
@@ -75,7 +75,7 @@ def errors_log():
 @bp.get("/stores/<int:store_id>/errors")
 def store_errors(store_id: int):
     """The Amazon errors of one store."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     rows, total, page = _page(store.id)
     return render_template(
         "connect/errors.html", rows=rows, total=total, page=page, store=store,

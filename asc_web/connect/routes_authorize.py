@@ -24,9 +24,9 @@ from ..auth.wall import require_role
 from ..db import writes
 from ..extensions import db
 from ..models import AuthorizationAttempt, Store
-from ..stores import pages
+from ..stores import answers
 from ..web import LAST_EPOCH_SECOND, query_int
-from . import authorizations, bp, manage, services
+from . import authorizations, bp, services, sharing
 
 log = logging.getLogger(__name__)
 NONCE_KEY = "connect_nonce"
@@ -43,20 +43,20 @@ def _session_nonce() -> str:
 @require_role("admin", "manager")
 def start(store_id: int):
     """Open an attempt and send the merchant to Seller Central (a new tab with JavaScript)."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     try:
         attempt_id, url = services.start(store, current_user.id, _session_nonce(), clock.utcnow())
     except services.ConnectRefused as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return pages.after_change(store)
+        return answers.after_change(store)
     db.session.commit()
     log.debug("Connect attempt %s started", attempt_id)
     if not htmx.is_htmx():
         return redirect(url, 303)
     db.session.refresh(store)
     # The card (or the dashboard) now awaits Amazon.
-    response = make_response(pages.after_change(store))
+    response = make_response(answers.after_change(store))
     # The URL travels in a header, never in the page: connect.js sends the opened tab there.
     return htmx.trigger(response, "asc:open-consent", {"url": url, "target": "body"})
 
@@ -66,22 +66,22 @@ def start(store_id: int):
 def cancel(store_id: int):
     """Stop waiting for Amazon: **Stop waiting**, or the page noticed the Seller Central tab
     was closed without an answer (``reason=abandoned``)."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     reason = "abandoned" if request.form.get("reason") == "abandoned" else "cancelled"
     message = services.cancel(store, clock.utcnow(), current_user.id, reason)
     if message is not None:
         db.session.commit()
         flash(message, "info")
     db.session.refresh(store)
-    return pages.after_change(store)
+    return answers.after_change(store)
 
 
 @bp.get("/stores/<int:store_id>/connect/status")
 def status(store_id: int):
     """The card (or dashboard) for the live poll; announces how the awaited attempt ended."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     if not htmx.wants_fragment():
-        if pages.origin() == "dashboard":
+        if answers.origin() == "dashboard":
             return redirect(url_for("stores.dashboard", store_id=store.id))
         return redirect(url_for("stores.home"))
     waited_until = query_int("until", high=LAST_EPOCH_SECOND)
@@ -89,11 +89,11 @@ def status(store_id: int):
     if waited_until is not None:
         attempt = _announce(store.id, waited_until)
         if attempt is not None and attempt.outcome == "connected":
-            offers = manage.pending_offers(store.authorization, clock.utcnow())
+            offers = sharing.pending_offers(store.authorization, clock.utcnow())
             if store.authorization is not None:
                 others = authorizations.stores_of(store.authorization)
-                siblings = pages.sibling_cards([s for s in others if s.id != store.id])
-    answer = pages.after_change(store, refresh_banner=attempt is not None, offers=offers)
+                siblings = answers.sibling_cards([s for s in others if s.id != store.id])
+    answer = answers.after_change(store, refresh_banner=attempt is not None, offers=offers)
     response = make_response(answer + siblings if isinstance(answer, str) else answer)
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -170,7 +170,7 @@ def result(attempt_id: int):
     store = db.session.get(Store, attempt.store_id)
     offers = []
     if attempt.outcome == "connected" and store is not None:
-        offers = manage.pending_offers(store.authorization, clock.utcnow())
+        offers = sharing.pending_offers(store.authorization, clock.utcnow())
     page = render_template("connect/result.html", attempt=attempt, store=store, offers=offers)
     return _no_store(page)
 

@@ -9,15 +9,15 @@ from .. import clock
 from ..auth.wall import require_role
 from ..db import compact_deleted_secrets
 from ..extensions import db
-from ..stores import pages
-from . import authorizations, bp, checks, manage, settings
+from ..stores import answers
+from . import authorizations, bp, checks, settings, sharing
 
 
 @bp.post("/stores/<int:store_id>/check")
 @require_role("admin", "manager")
 def check_now(store_id: int):
     """Check the store's authorization now (one call for all its stores) and say how it went."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     if store.authorization is None:
         flash(f"“{store.name}” is not connected, so there is nothing to check.", "warning")
     else:
@@ -34,18 +34,18 @@ def check_now(store_id: int):
             else:
                 flash(mine.message if mine else checks.REVOKED_MESSAGE, "error")
     db.session.refresh(store)
-    return pages.after_change(store)
+    return answers.after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/disconnect", methods=["GET", "POST"])
 @require_role("admin", "manager")
 def disconnect(store_id: int):
     """Confirm, then this store leaves the authorization, or the whole authorization goes."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     authorization = store.authorization
     if authorization is None and request.method == "POST":
         flash(f"“{store.name}” is not connected, so there is nothing to disconnect.", "info")
-        return pages.after_change(store)
+        return answers.after_change(store)
     if request.method == "GET":
         manage_url = settings.endpoints().manage_apps_url(store.marketplace)
         others = []
@@ -56,7 +56,7 @@ def disconnect(store_id: int):
         )
     whole = request.form.get("scope") == "authorization"
     seller = authorization.selling_partner_id
-    stores = manage.disconnect(store, current_user.id, clock.utcnow(), whole=whole)
+    stores = sharing.disconnect(store, current_user.id, clock.utcnow(), whole=whole)
     db.session.commit()
     compact_deleted_secrets(db.session)
     if whole:
@@ -74,7 +74,7 @@ def disconnect(store_id: int):
             "success",
         )
     db.session.refresh(store)
-    return pages.after_change(store)
+    return answers.after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/marketplaces", methods=["GET", "POST"])
@@ -85,7 +85,7 @@ def marketplaces(store_id: int):
     No call to Amazon: the page shows the Sellers API's last answer kept with the
     authorization.
     """
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     authorization = store.authorization
     if authorization is None or authorization.revoked_at is not None:
         flash(f"Connect “{store.name}” first; its authorization is then reused.", "warning")
@@ -103,12 +103,12 @@ def marketplaces(store_id: int):
         flash(problem, "error")
         db.session.refresh(store)
         authorization = store.authorization
-        offers = manage.offers(authorization, clock.utcnow())
+        offers = sharing.offers(authorization, clock.utcnow())
         page = render_template(
             "connect/marketplaces.html", store=store, authorization=authorization, offers=offers
         )
         return page, 422
-    offers = manage.offers(authorization, clock.utcnow())
+    offers = sharing.offers(authorization, clock.utcnow())
     return render_template(
         "connect/marketplaces.html", store=store, authorization=authorization, offers=offers
     )
@@ -129,11 +129,11 @@ def _apply(store, authorization) -> tuple[str, str | None]:
     done = []
     try:
         for store_id in uses:
-            done.append(manage.use_for(store_id, authorization, current_user.id, store))
+            done.append(sharing.use_for(store_id, authorization, current_user.id, store))
         for code in adds:
             name = form.get(f"name_{code}", "")
-            done.append(manage.add_for(code, name, authorization, current_user.id, store))
-    except manage.OfferRefused as refused:
+            done.append(sharing.add_for(code, name, authorization, current_user.id, store))
+    except sharing.OfferRefused as refused:
         return "", str(refused)
     names = ", ".join(f"“{s.name}”" for s in done)
     seller = authorization.selling_partner_id

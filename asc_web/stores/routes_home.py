@@ -10,7 +10,7 @@ from ..auth.wall import require_role
 from ..connect import check_runs
 from ..extensions import db
 from ..models.status import store_status
-from . import bp, listing, pages, services, tasks
+from . import answers, bp, listing, services, tasks
 from .forms import StoreForm
 
 RESULTS_TARGET = "section#store-results"
@@ -25,7 +25,7 @@ def home():
     checklist = tasks.checklist() if not page.total and current_user.can_manage else None
     context = {
         "page": page,
-        "cards": pages.cards(page.cards),
+        "cards": answers.cards(page.cards),
         "checklist": checklist,
         "countries": listing.COUNTRIES,
         "status_filters": listing.STATUS_FILTERS.items(),
@@ -48,9 +48,9 @@ def _check_all_context() -> dict:
 @bp.get("/stores/<int:store_id>/card")
 def card(store_id: int):
     """One store card: the fragment for htmx, a page around it otherwise."""
-    store = pages.store_or_404(store_id)
+    store = answers.store_or_404(store_id)
     if htmx.wants_fragment():
-        return pages.card(store)
+        return answers.card(store)
     status = store_status(store, clock.utcnow())
     return render_template("stores/card.html", store=store, status=status)
 

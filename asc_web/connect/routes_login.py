@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import clock
 from ..extensions import db
 from . import bp, login
-from .routes import _no_store, _session_nonce
+from .routes_authorize import _no_store, _session_nonce
 
 log = logging.getLogger(__name__)
 PENDING_KEY = "amazon_login"
