@@ -46,10 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
-    from . import auth, catalog, connect, health, maintenance, stores, tasks, web
+    from . import auth, catalog, connect, health, maintenance, rendering, stores, tasks, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
     web.init_app(app)
+    rendering.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(stores.bp)

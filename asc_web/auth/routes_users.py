@@ -10,7 +10,7 @@ from ..extensions import db
 from ..models import User
 from . import bp, events, services
 from .forms import ButtonForm, NewUserForm
-from .wall import require_role
+from .wall import require_admin
 
 
 def _panel(form: NewUserForm | None = None, status: int = 200):
@@ -32,14 +32,14 @@ def _done():
 
 
 @bp.get("/users")
-@require_role("admin")
+@require_admin
 def users():
     """Everyone who can sign in."""
     return _panel()
 
 
 @bp.post("/users")
-@require_role("admin")
+@require_admin
 def create_user():
     """Add a person with a role and a first password (only these three fields are read)."""
     form = NewUserForm()
@@ -60,14 +60,14 @@ def create_user():
 
 
 @bp.post("/users/<int:user_id>/disable")
-@require_role("admin")
+@require_admin
 def disable_user(user_id: int):
     """Stop someone from signing in; their open sessions end at once."""
     return _switch(user_id, False)
 
 
 @bp.post("/users/<int:user_id>/enable")
-@require_role("admin")
+@require_admin
 def enable_user(user_id: int):
     """Let a disabled person sign in again (with their password; old sessions stay ended)."""
     return _switch(user_id, True)

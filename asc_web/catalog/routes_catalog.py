@@ -8,12 +8,10 @@ from dataclasses import dataclass
 from flask import abort, flash, redirect, render_template, url_for
 
 from .. import htmx
-from ..auth.wall import require_role
+from ..auth.wall import require_manager
 from ..extensions import db
 from ..models import ProductAttribute, Store, Website
 from . import bp, forms, services
-
-MANAGERS = ("admin", "manager")
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ def index():
 
 
 @bp.post("/attributes/<slug>")
-@require_role(*MANAGERS)
+@require_manager
 def add(slug: str):
     """Add a website or an attribute."""
     kind = _kind(slug)
@@ -146,7 +144,7 @@ def add(slug: str):
 
 
 @bp.post("/attributes/<slug>/<int:row_id>")
-@require_role(*MANAGERS)
+@require_manager
 def rename(slug: str, row_id: int):
     """Rename a website or an attribute."""
     kind = _kind(slug)
@@ -166,7 +164,7 @@ def rename(slug: str, row_id: int):
 
 
 @bp.post("/attributes/<slug>/<int:row_id>/delete")
-@require_role(*MANAGERS)
+@require_manager
 def remove(slug: str, row_id: int):
     """Remove a website or an attribute that no store uses."""
     kind = _kind(slug)

@@ -20,11 +20,11 @@ from flask_login import current_user
 
 from .. import clock, htmx
 from ..amazon.errors import AmazonError
-from ..auth.wall import require_role
+from ..auth.wall import require_manager
 from ..db import writes
 from ..extensions import db
 from ..models import AuthorizationAttempt, Store
-from ..stores import answers
+from ..stores import after_change, origin, sibling_cards, store_or_404
 from ..web import LAST_EPOCH_SECOND, query_int
 from . import authorizations, bp, services, sharing
 
@@ -40,48 +40,48 @@ def _session_nonce() -> str:
 
 
 @bp.post("/stores/<int:store_id>/connect")
-@require_role("admin", "manager")
+@require_manager
 def start(store_id: int):
     """Open an attempt and send the merchant to Seller Central (a new tab with JavaScript)."""
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     try:
         attempt_id, url = services.start(store, current_user.id, _session_nonce(), clock.utcnow())
     except services.ConnectRefused as exc:
         db.session.rollback()
         flash(str(exc), "error")
-        return answers.after_change(store)
+        return after_change(store)
     db.session.commit()
     log.debug("Connect attempt %s started", attempt_id)
     if not htmx.is_htmx():
         return redirect(url, 303)
     db.session.refresh(store)
     # The card (or the dashboard) now awaits Amazon.
-    response = make_response(answers.after_change(store))
+    response = make_response(after_change(store))
     # The URL travels in a header, never in the page: connect.js sends the opened tab there.
     return htmx.trigger(response, "asc:open-consent", {"url": url, "target": "body"})
 
 
 @bp.post("/stores/<int:store_id>/connect/cancel")
-@require_role("admin", "manager")
+@require_manager
 def cancel(store_id: int):
     """Stop waiting for Amazon: **Stop waiting**, or the page noticed the Seller Central tab
     was closed without an answer (``reason=abandoned``)."""
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     reason = "abandoned" if request.form.get("reason") == "abandoned" else "cancelled"
     message = services.cancel(store, clock.utcnow(), current_user.id, reason)
     if message is not None:
         db.session.commit()
         flash(message, "info")
     db.session.refresh(store)
-    return answers.after_change(store)
+    return after_change(store)
 
 
 @bp.get("/stores/<int:store_id>/connect/status")
 def status(store_id: int):
     """The card (or dashboard) for the live poll; announces how the awaited attempt ended."""
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     if not htmx.wants_fragment():
-        if answers.origin() == "dashboard":
+        if origin() == "dashboard":
             return redirect(url_for("stores.dashboard", store_id=store.id))
         return redirect(url_for("stores.home"))
     waited_until = query_int("until", high=LAST_EPOCH_SECOND)
@@ -92,8 +92,8 @@ def status(store_id: int):
             offers = sharing.pending_offers(store.authorization, clock.utcnow())
             if store.authorization is not None:
                 others = authorizations.stores_of(store.authorization)
-                siblings = answers.sibling_cards([s for s in others if s.id != store.id])
-    answer = answers.after_change(store, refresh_banner=attempt is not None, offers=offers)
+                siblings = sibling_cards([s for s in others if s.id != store.id])
+    answer = after_change(store, refresh_banner=attempt is not None, offers=offers)
     response = make_response(answer + siblings if isinstance(answer, str) else answer)
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -8,7 +8,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from .. import htmx, tasks
-from ..auth.wall import require_role
+from ..auth.wall import require_admin
 from ..extensions import db
 from . import bp, check_runs
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 
 @bp.post("/connections/check")
-@require_role("admin")
+@require_admin
 def check_all():
     """Queue a check of every authorization; answer with its progress (htmx) or go home."""
     run = check_runs.request_run(current_user.id)
@@ -37,7 +37,7 @@ def check_all():
 
 
 @bp.get("/connections/check/<int:run_id>")
-@require_role("admin")
+@require_admin
 def check_run(run_id: int):
     """The run's progress: the fragment htmx polls, or the home page that shows it."""
     run = check_runs.find(run_id)

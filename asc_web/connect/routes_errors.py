@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import render_template, request, url_for
 from sqlalchemy import func, select
 
-from ..auth.wall import require_role
+from ..auth.wall import require_admin
 from ..extensions import db
 from ..models import CommunicationError, Store
-from ..stores import answers
+from ..stores import store_or_404
 from ..web import query_int
 from . import bp
 
@@ -62,7 +62,7 @@ def _operations() -> list[str]:
 
 
 @bp.get("/errors")
-@require_role("admin")
+@require_admin
 def errors_log():
     """Every Amazon error across stores (admins)."""
     rows, total, page = _page(None)
@@ -75,7 +75,7 @@ def errors_log():
 @bp.get("/stores/<int:store_id>/errors")
 def store_errors(store_id: int):
     """The Amazon errors of one store."""
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     rows, total, page = _page(store.id)
     return render_template(
         "connect/errors.html", rows=rows, total=total, page=page, store=store,

@@ -6,18 +6,18 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import clock
-from ..auth.wall import require_role
+from ..auth.wall import require_manager
 from ..db import compact_deleted_secrets
 from ..extensions import db
-from ..stores import answers
+from ..stores import after_change, store_or_404
 from . import authorizations, bp, checks, settings, sharing
 
 
 @bp.post("/stores/<int:store_id>/check")
-@require_role("admin", "manager")
+@require_manager
 def check_now(store_id: int):
     """Check the store's authorization now (one call for all its stores) and say how it went."""
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     if store.authorization is None:
         flash(f"“{store.name}” is not connected, so there is nothing to check.", "warning")
     else:
@@ -34,18 +34,18 @@ def check_now(store_id: int):
             else:
                 flash(mine.message if mine else checks.REVOKED_MESSAGE, "error")
     db.session.refresh(store)
-    return answers.after_change(store)
+    return after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/disconnect", methods=["GET", "POST"])
-@require_role("admin", "manager")
+@require_manager
 def disconnect(store_id: int):
     """Confirm, then this store leaves the authorization, or the whole authorization goes."""
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     authorization = store.authorization
     if authorization is None and request.method == "POST":
         flash(f"“{store.name}” is not connected, so there is nothing to disconnect.", "info")
-        return answers.after_change(store)
+        return after_change(store)
     if request.method == "GET":
         manage_url = settings.endpoints().manage_apps_url(store.marketplace)
         others = []
@@ -74,18 +74,18 @@ def disconnect(store_id: int):
             "success",
         )
     db.session.refresh(store)
-    return answers.after_change(store)
+    return after_change(store)
 
 
 @bp.route("/stores/<int:store_id>/marketplaces", methods=["GET", "POST"])
-@require_role("admin", "manager")
+@require_manager
 def marketplaces(store_id: int):
     """The seller's other marketplaces in the region: use the authorization, or add a store.
 
     No call to Amazon: the page shows the Sellers API's last answer kept with the
     authorization.
     """
-    store = answers.store_or_404(store_id)
+    store = store_or_404(store_id)
     authorization = store.authorization
     if authorization is None or authorization.revoked_at is not None:
         flash(f"Connect “{store.name}” first; its authorization is then reused.", "warning")

@@ -1,4 +1,8 @@
-"""What the store routes share: finding a store, where a request came from, what to answer."""
+"""What the store routes share: finding a store, where a request came from, what to answer.
+
+``store_or_404``, ``origin``, ``after_change`` and ``sibling_cards`` are the stores
+feature's public answers (``asc_web.stores`` exports them): connect's routes use them too.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ from datetime import datetime
 
 from flask import (
     abort,
-    current_app,
     flash,
     make_response,
     redirect,
@@ -16,14 +19,12 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from markupsafe import Markup
 
 from .. import clock, htmx
 from ..extensions import db
 from ..models import CommunicationError, Store
-from ..models.status import Status, store_status
+from ..models.status import store_status
 from . import bp, links, listing, services
-from .cards import card_kit
 from .forms import SettingsForm
 
 # Pages an action can be started from; the answer goes back there.
@@ -79,12 +80,9 @@ def gone(_error):
 
 
 def card(store: Store, offers=None, **_extra) -> str:
-    """The store card fragment (``offers``: marketplaces to offer after a connect).
-
-    What ``stores/_card.html`` renders, without its template context: the macro is called
-    directly (the card poll runs this every two seconds per waiting tab).
-    """
-    return str(_card_macro()(store, store_status(store, clock.utcnow()), card_kit(), offers))
+    """The store card fragment (``offers``: marketplaces to offer after a connect)."""
+    status = store_status(store, clock.utcnow())
+    return render_template("stores/_card.html", store=store, status=status, offers=offers)
 
 
 def sibling_cards(others: list[Store]) -> str:
@@ -99,18 +97,6 @@ def sibling_cards(others: list[Store]) -> str:
         f"{card(other)}</hx-partial>"
         for other in others
     )
-
-
-def cards(cards: list[tuple[Store, Status]]) -> Markup:
-    """The home page's cards: the macro called from here saves Jinja a call per card."""
-    macro, kit = _card_macro(), card_kit()
-    # The macro's output is escaped HTML already.
-    return Markup("".join([macro(store, status, kit) for store, status in cards]))  # noqa: S704
-
-
-def _card_macro():
-    """The ``store_card`` macro (its template module is built once and cached by Jinja)."""
-    return current_app.jinja_env.get_template("stores/_card_macro.html").module.store_card
 
 
 def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200, **extra):

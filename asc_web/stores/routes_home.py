@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user
 
 from .. import clock, htmx
-from ..auth.wall import require_role
+from ..auth.wall import require_manager
 from ..connect import check_runs
 from ..extensions import db
 from ..models.status import store_status
@@ -25,7 +25,6 @@ def home():
     checklist = tasks.checklist() if not page.total and current_user.can_manage else None
     context = {
         "page": page,
-        "cards": answers.cards(page.cards),
         "checklist": checklist,
         "countries": listing.COUNTRIES,
         "status_filters": listing.STATUS_FILTERS.items(),
@@ -62,7 +61,7 @@ def pre_setup():
 
 
 @bp.route("/stores/new", methods=["GET", "POST"])
-@require_role("admin", "manager")
+@require_manager
 def new():
     """Add Amazon sales channel: the form, then the new card on the home page."""
     form = StoreForm()
@@ -110,7 +109,7 @@ def _resume_amazon_login(store) -> str | None:
 
 
 @bp.post("/stores/new/check/<field>")
-@require_role("admin", "manager")
+@require_manager
 def check(field: str):
     """Validate the add form as the merchant leaves ``field``; answer that field only."""
     form = StoreForm()

@@ -6,7 +6,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from .. import htmx
-from ..auth.wall import require_role
+from ..auth.wall import require_manager
 from ..extensions import db
 from . import bp, tasks
 
@@ -21,7 +21,7 @@ def learning():
 
 
 @bp.post("/learning/tasks/<key>")
-@require_role("admin", "manager")
+@require_manager
 def task(key: str):
     """Tick a task off or on again; htmx gets the task back, a plain post a 303."""
     if key not in tasks.BY_KEY:

@@ -6,13 +6,11 @@ from flask import abort, flash, make_response, redirect, render_template, reques
 from flask_login import current_user
 
 from .. import htmx
-from ..auth.wall import require_role
+from ..auth.wall import require_manager
 from ..db import compact_deleted_secrets
 from ..extensions import db
 from . import answers, bp, services
 from .forms import SettingsForm
-
-MANAGERS = ("admin", "manager")
 
 
 @bp.get("/stores/<int:store_id>")
@@ -22,7 +20,7 @@ def dashboard(store_id: int):
 
 
 @bp.route("/stores/<int:store_id>/settings", methods=["GET", "POST"])
-@require_role(*MANAGERS)
+@require_manager
 def settings(store_id: int):
     """Store Integration Settings: the email address, the store name and email reminders."""
     store = answers.store_or_404(store_id)
@@ -55,14 +53,14 @@ def settings(store_id: int):
 
 
 @bp.post("/stores/<int:store_id>/activate")
-@require_role(*MANAGERS)
+@require_manager
 def activate(store_id: int):
     """Resume a paused store."""
     return _switch(store_id, True)
 
 
 @bp.post("/stores/<int:store_id>/deactivate")
-@require_role(*MANAGERS)
+@require_manager
 def deactivate(store_id: int):
     """Pause a store: everything is kept, syncing stops."""
     return _switch(store_id, False)
@@ -89,7 +87,7 @@ def _switch(store_id: int, active: bool):
 
 
 @bp.route("/stores/<int:store_id>/delete", methods=["GET", "POST"])
-@require_role(*MANAGERS)
+@require_manager
 def delete(store_id: int):
     """Ask before deleting (GET), then delete the store from ASC Web (POST)."""
     store = answers.store_or_404(store_id)

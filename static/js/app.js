@@ -188,6 +188,4 @@
   document.addEventListener("DOMContentLoaded", function () { watchForms(document); });
   // Back/forward cache: the browser may restore filled-in values without new events.
   window.addEventListener("pageshow", function () { watchForms(document); });
-
-  window.ascCsrfToken = csrfToken;
 })();
