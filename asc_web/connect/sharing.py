@@ -139,15 +139,9 @@ def add_for(
     taken = authorizations.user_of_marketplace(authorization, code)
     if taken is not None:
         raise OfferRefused(authorizations.taken_message(taken))
-    name = names.clean(name or "")
-    problem = names.problem(name)
-    if problem:
-        raise OfferRefused(problem)
-    if stores_services.find_by_name(name) is not None:
-        raise OfferRefused(stores_services.taken_message(name))
     try:
         store = stores_services.create_store(
-            name=name,
+            name=name or "",
             email=source.email,
             marketplace_code=code,
             website_id=source.website_id,
@@ -155,8 +149,8 @@ def add_for(
             attribute_id=source.attribute_id,
             user=db.session.get(User, user_id),
         )
-    except stores_services.StoreNameTaken as taken_name:
-        raise OfferRefused(str(taken_name)) from None
+    except (stores_services.StoreNameRefused, stores_services.StoreNameTaken) as refused:
+        raise OfferRefused(str(refused)) from None
     return use_for(store.id, authorization, user_id, source)
 
 
