@@ -17,6 +17,8 @@ def create_app(config: dict | None = None) -> Flask:
     instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("ASC_INSTANCE_PATH")
     app = Flask(
         __name__,
+        template_folder=_site_folder("templates"),
+        static_folder=_site_folder("static"),
         instance_path=str(Path(instance_path).resolve()) if instance_path else None,
         instance_relative_config=True,
     )
@@ -44,10 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
-    from . import auth, catalog, connect, health, maintenance, stores, tasks, web
+    from . import auth, catalog, connect, health, maintenance, rendering, stores, tasks, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
     web.init_app(app)
+    rendering.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(stores.bp)
@@ -60,6 +63,19 @@ def create_app(config: dict | None = None) -> Flask:
     _mount_sandbox(app)
     logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
     return app
+
+
+def _site_folder(name: str) -> str:
+    """``templates`` or ``static``: beside the package in a checkout, inside it once installed.
+
+    The repository keeps them at its top level; the wheel carries them as ``asc_web/<name>``
+    (pyproject.toml's ``package-dir``).
+    """
+    package = Path(__file__).resolve().parent
+    checkout = package.parent / name
+    if checkout.is_dir() and (package.parent / "pyproject.toml").is_file():
+        return str(checkout)
+    return str(package / name)
 
 
 def _mount_sandbox(app: Flask) -> None:

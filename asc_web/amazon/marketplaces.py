@@ -40,16 +40,6 @@ SPAPI_ENDPOINTS = {
 LWA_TOKEN_URL = "https://api.amazon.com/auth/o2/token"  # noqa: S105 - a URL
 
 
-def by_code(code: str) -> Marketplace:
-    """Return the marketplace for a code such as ``US``; ``KeyError`` if unsupported."""
-    return MARKETPLACES[code]
-
-
 def by_marketplace_id(marketplace_id: str) -> Marketplace | None:
     """Return the marketplace with Amazon's id, or ``None`` if ASC Web does not support it."""
     return next((m for m in MARKETPLACES.values() if m.marketplace_id == marketplace_id), None)
-
-
-def choices() -> list[tuple[str, str]]:
-    """(code, country) pairs for a form select, in the documentation's order."""
-    return [(m.code, m.country) for m in MARKETPLACES.values()]

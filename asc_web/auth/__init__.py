@@ -13,4 +13,4 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(cli.users)
 
 
-from . import account_routes, routes, users_routes  # noqa: E402, F401  (routes attach to ``bp``)
+from . import routes_account, routes_sign_in, routes_users  # noqa: E402, F401  (routes attach to ``bp``)

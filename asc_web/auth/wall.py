@@ -11,6 +11,7 @@ from flask_login import current_user
 from .. import htmx
 from ..extensions import login_manager
 from ..models import User
+from ..models.accounts import MANAGER_ROLES
 from . import events, sessions
 
 # Endpoints anyone may reach; everything else needs a signed-in user.
@@ -104,6 +105,16 @@ def safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or any(ch in target for ch in "\\\r\n\t"):
         return None
     return target
+
+
+def require_manager(view):
+    """Allow the view to admins and managers (``MANAGER_ROLES``); viewers get 403."""
+    return require_role(*MANAGER_ROLES)(view)
+
+
+def require_admin(view):
+    """Allow the view to admins only; others get 403."""
+    return require_role("admin")(view)
 
 
 def require_role(*roles: str):

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("catalog", __name__)
 
-from . import routes  # noqa: E402, F401  (routes attach themselves to ``bp``)
+from . import routes_catalog  # noqa: E402, F401  (routes attach themselves to ``bp``)

@@ -12,4 +12,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(connections)
 
 
-from . import check_runs_routes, errors_routes, login_routes, manage_routes, routes  # noqa: E402, F401  (routes attach themselves to ``bp``)
+from . import (  # noqa: E402, F401  (routes attach themselves to ``bp``)
+    routes_authorize,
+    routes_check_runs,
+    routes_errors,
+    routes_login,
+    routes_sharing,
+)

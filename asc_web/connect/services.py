@@ -18,6 +18,7 @@ from ..amazon.marketplaces import MARKETPLACES, Marketplace
 from ..extensions import db
 from ..models import AuthorizationAttempt, CommunicationError, Store
 from ..models.status import store_status
+from ..rendering import asc_date
 from ..stores.services import record_activity
 from . import authorizations, settings
 
@@ -376,7 +377,7 @@ def _save(ctx: Context, grant: Grant, user_id: int, now: datetime) -> Outcome:
             return Outcome(False, authorizations.taken_message(taken))
     authorization = authorizations.record_grant(spid, ctx.region, grant.tokens,
                                                 grant.participations, now)  # fmt: skip
-    until = authorization.expires_at.strftime("%b %-d, %Y")
+    until = asc_date(authorization.expires_at)
     seller = f"seller {spid} ({authorization.region_name})"
     if store.authorization_id != authorization.id:
         try:

@@ -25,5 +25,3 @@ __all__ = [
     "User",
     "Website",
 ]
-
-from . import status  # noqa: E402, F401  (adds Store.awaiting_until once both models exist)

@@ -14,6 +14,8 @@ from .. import clock
 from ..extensions import db
 
 ROLES = ("admin", "manager", "viewer")
+# The roles that change stores, their connections and the catalog (viewers only look).
+MANAGER_ROLES = ("admin", "manager")
 
 
 class User(UserMixin, db.Model):
@@ -39,10 +41,6 @@ class User(UserMixin, db.Model):
         """Whether ``password`` matches the stored hash."""
         return check_password_hash(self.password_hash, password)
 
-    def get_id(self) -> str:
-        """The id Flask-Login keeps in the session and remember cookie."""
-        return f"{self.id}.{self.session_nonce}"
-
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         """Disabled users cannot sign in and lose their sessions."""
@@ -55,7 +53,7 @@ class User(UserMixin, db.Model):
     @property
     def can_manage(self) -> bool:
         """Admins and managers change stores; viewers only look."""
-        return self.role in ("admin", "manager")
+        return self.role in MANAGER_ROLES
 
     @property
     def is_admin(self) -> bool:

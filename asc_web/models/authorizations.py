@@ -5,7 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint, delete, select
+from sqlalchemy import (
+    JSON,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    delete,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .. import clock
@@ -44,6 +54,18 @@ class AuthorizationAttempt(db.Model):
     message: Mapped[str | None] = mapped_column(Text)
 
     store = relationship("Store", back_populates="attempts")
+
+
+# Attempt outcomes the card reports until the next attempt.
+FAILED_OUTCOMES = ("failed", "cancelled", "abandoned", "expired")
+
+
+def unfinished():
+    """A SQL condition: an attempt still waiting for Amazon, or whose callback is being
+    processed."""
+    return or_(
+        AuthorizationAttempt.consumed_at.is_(None), AuthorizationAttempt.outcome == "processing"
+    )
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """A store's status, derived from stored facts (never stored itself).
 
-The same rules exist twice on purpose: in Python for one store, and as SQL conditions for
-filtering many. ``tests/unit/test_status.py`` checks both agree.
+The rules are documented in ``docs/statuses.md``. They exist twice on purpose: in Python
+for one store, and as SQL conditions for filtering many. ``tests/unit/test_status.py``
+checks both agree.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, case, exists, func, not_, or_, select
-from sqlalchemy.orm import column_property
+from sqlalchemy import and_, bindparam, exists, func, not_, or_, select
 
-from .authorizations import Authorization, AuthorizationAttempt
+from ..rendering import asc_date
+from .authorizations import Authorization, AuthorizationAttempt, unfinished
 from .stores import Store
 
 RENEWAL_WINDOW = timedelta(days=30)
@@ -52,7 +53,7 @@ def derive(
     awaiting_until: datetime | None,
     now: datetime,
 ) -> Status:
-    """Apply the status rules of DESIGN.md to one store's facts."""
+    """Apply the status rules (``docs/statuses.md``) to one store's facts."""
     if not active:
         return Status("inactive", LABELS["inactive"], "Paused: settings kept, sync stopped.")
     if awaiting_until is not None and awaiting_until > now:
@@ -71,7 +72,7 @@ def derive(
         )
     expires_at = authorization.expires_at
     if now >= expires_at:
-        when = expires_at.strftime("%b %-d, %Y")
+        when = asc_date(expires_at)
         return Status(
             "reconnect_required",
             LABELS["reconnect_required"],
@@ -80,7 +81,7 @@ def derive(
     # Started days count: 9 days and 23 hours left reads "10 days left", never "0 days".
     days_left = math.ceil((expires_at - now).total_seconds() / 86400)
     if expires_at - now <= RENEWAL_WINDOW:
-        when = expires_at.strftime("%b %-d, %Y")
+        when = asc_date(expires_at)
         plural = "day" if days_left == 1 else "days"
         detail = f"Renew by {when} ({days_left} {plural} left)"
         return Status("renewal_due", LABELS["renewal_due"], detail, days_left)
@@ -101,7 +102,7 @@ def condition(code: str, now: datetime):
     """A SQL condition on ``Store`` selecting the stores whose status is ``code``."""
     open_attempt = exists().where(
         AuthorizationAttempt.store_id == Store.id,
-        _unfinished(),
+        unfinished(),
         AuthorizationAttempt.expires_at > now,
     )
     auth = select(Authorization.id).where(Authorization.id == Store.authorization_id)
@@ -135,7 +136,7 @@ def attention_count_select(now):
     due = now + RENEWAL_WINDOW if isinstance(now, datetime) else bindparam("due")
     open_attempt = exists().where(
         AuthorizationAttempt.store_id == Store.id,
-        _unfinished(),
+        unfinished(),
         AuthorizationAttempt.expires_at > now,
     )
     return (
@@ -156,46 +157,15 @@ def attention_params(now: datetime) -> dict:
     return {"now": now, "due": now + RENEWAL_WINDOW}
 
 
-def _unfinished():
-    """An attempt still waiting for Amazon, or whose callback is being processed."""
-    return or_(
-        AuthorizationAttempt.consumed_at.is_(None), AuthorizationAttempt.outcome == "processing"
-    )
-
-
-# Attempt outcomes the card reports until the next attempt.
-FAILED_OUTCOMES = ("failed", "cancelled", "abandoned", "expired")
-
-# Why the store's latest attempt failed (None when it did not, or is still open): the card
-# shows it until the next attempt. Loaded with the store in the same query.
-Store.last_failure = column_property(
-    select(case((AuthorizationAttempt.outcome.in_(FAILED_OUTCOMES), AuthorizationAttempt.message)))
-    .where(AuthorizationAttempt.store_id == Store.id)
-    .order_by(AuthorizationAttempt.id.desc())
-    .limit(1)
-    .correlate_except(AuthorizationAttempt)
-    .scalar_subquery()
-)
-
-# The latest expiry of an unfinished attempt, loaded with the store in the same query.
-Store.awaiting_until = column_property(
-    select(AuthorizationAttempt.expires_at)
-    .where(AuthorizationAttempt.store_id == Store.id, _unfinished())
-    .order_by(AuthorizationAttempt.expires_at.desc())
-    .limit(1)
-    .correlate_except(AuthorizationAttempt)
-    .scalar_subquery()
-)
-
-
-# The attention count, cached per SQLite connection. The count changes only when data
-# changes or when time reaches the next authorization entering the renewal window or the
-# next open attempt timing out. SQLite's ``PRAGMA data_version`` changes when another
-# connection commits (and stays put within a transaction, matching its snapshot), and the
-# connection's ``total_changes`` grows with each row it writes itself (committed or not).
-# A cached count is used only while both are unchanged and time has not reached the next
-# change, so it is always the count the query would return. With 10,000 stores the query
-# visits every authorization that needs attention (about 2 ms); the check is one PRAGMA.
+# Kept pending `make bench` figure: the attention count, cached per SQLite connection.
+# The count changes only when data changes or when time reaches the next authorization
+# entering the renewal window or the next open attempt timing out. SQLite's
+# ``PRAGMA data_version`` changes when another connection commits (and stays put within a
+# transaction, matching its snapshot), and the connection's ``total_changes`` grows with
+# each row it writes itself (committed or not). A cached count is used only while both are
+# unchanged and time has not reached the next change, so it is always the count the query
+# would return. With 10,000 stores the query visits every authorization that needs
+# attention (about 2 ms); the check is one PRAGMA.
 _CACHE_KEY = "asc_attention_count"
 _ATTENTION_AND_NEXT_CHANGE = select(
     attention_count_select(bindparam("now")),
@@ -203,7 +173,7 @@ _ATTENTION_AND_NEXT_CHANGE = select(
     .where(Authorization.revoked_at.is_(None), Authorization.expires_at > bindparam("due"))
     .scalar_subquery(),
     select(func.min(AuthorizationAttempt.expires_at))
-    .where(_unfinished(), AuthorizationAttempt.expires_at > bindparam("now"))
+    .where(unfinished(), AuthorizationAttempt.expires_at > bindparam("now"))
     .scalar_subquery(),
 )
 

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, rela
 from .. import clock
 from ..amazon.marketplaces import MARKETPLACES, Marketplace
 from ..extensions import db
+from .authorizations import FAILED_OUTCOMES, AuthorizationAttempt, unfinished
 
 PRODUCT_ID_TYPES = ("ASIN", "EAN", "GCID", "ISBN", "UPC")
 
@@ -97,6 +98,28 @@ _sibling_names = (
 # store in the same query (an index lookup per connected store).
 Store.also_used_by = column_property(
     select(func.aggregate_strings(_sibling_names.c.name, ", ")).scalar_subquery()
+)
+
+# Why the store's latest attempt failed (None when it did not, or is still open): the card
+# shows it until the next attempt. Loaded with the store in the same query.
+Store.last_failure = column_property(
+    select(case((AuthorizationAttempt.outcome.in_(FAILED_OUTCOMES), AuthorizationAttempt.message)))
+    .where(AuthorizationAttempt.store_id == Store.id)
+    .order_by(AuthorizationAttempt.id.desc())
+    .limit(1)
+    .correlate_except(AuthorizationAttempt)
+    .scalar_subquery()
+)
+
+# The latest expiry of an unfinished attempt (the status's "open attempt"), loaded with the
+# store in the same query.
+Store.awaiting_until = column_property(
+    select(AuthorizationAttempt.expires_at)
+    .where(AuthorizationAttempt.store_id == Store.id, unfinished())
+    .order_by(AuthorizationAttempt.expires_at.desc())
+    .limit(1)
+    .correlate_except(AuthorizationAttempt)
+    .scalar_subquery()
 )
 
 

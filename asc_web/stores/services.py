@@ -41,6 +41,10 @@ class StoreNameTaken(Exception):
         self.existing_name = existing_name
 
 
+class StoreNameRefused(Exception):
+    """The name breaks the name rules (``names.problem``); the message says which."""
+
+
 class ChoiceGone(Exception):
     """A website or attribute chosen on the form was removed meanwhile."""
 
@@ -92,7 +96,12 @@ def create_store(
     attribute_id: int,
     user: User | None,
 ) -> Store:
-    """Add a store; raise ``StoreNameTaken`` or ``ChoiceGone`` if a concurrent change won."""
+    """Add a store under the name rules (``StoreNameRefused``); raise ``StoreNameTaken`` or
+    ``ChoiceGone`` if another store has the name or a concurrent change won."""
+    name = names.clean(name)
+    problem = names.problem(name)
+    if problem:
+        raise StoreNameRefused(problem)
     store = Store(
         name=name,
         name_key=names.fold(name),

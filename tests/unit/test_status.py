@@ -1,4 +1,4 @@
-"""Store statuses follow DESIGN.md and are derived from stored facts."""
+"""Store statuses follow docs/statuses.md and are derived from stored facts."""
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace

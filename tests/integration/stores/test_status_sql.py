@@ -1,4 +1,4 @@
-"""The SQL status rules select exactly the stores the Python rules label (DESIGN.md)."""
+"""The SQL status rules select exactly the stores the Python rules label (docs/statuses.md)."""
 
 from __future__ import annotations
 
