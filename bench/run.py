@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ROOT, databases, flows, load, queries, report, targets
+from . import ROOT, databases, flows, history, load, queries, report, targets
 from .client import Browser, Endpoint, probe
 from .data import Dataset, build
 from .databases import count_stores
@@ -32,18 +32,34 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", default="", help="endpoint keys to run, comma-separated")
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--quick", action="store_true", help="2 s per endpoint, 100 stores")
+    parser.add_argument(
+        "--history-rows", type=int, default=0,
+        help="then add N history rows and load the dashboard and /errors again",
+    )  # fmt: skip
     opts = parser.parse_args(argv)
     if opts.quick:
         opts.duration, opts.sizes, opts.flows = 2.0, "100", 8
     opts.sizes = sorted({int(s) for s in opts.sizes.split(",") if s.strip()})
     if not opts.sizes or min(opts.sizes) < 1:
         parser.error("--sizes needs positive store counts")
+    if opts.history_rows < 0:
+        parser.error("--history-rows needs a count of rows (0: none)")
     return opts
 
 
-def plan(ds: Dataset) -> list[Endpoint]:
-    """The endpoints, in order: reads first, then the two write paths, then /healthz again."""
+# Loaded again once the history rows are in (``--history-rows``), against these rows.
+HISTORY_ROWS = ("dashboard_history", "errors_history")
+
+
+def plan(ds: Dataset, history_rows: int = 0) -> list[Endpoint]:
+    """The endpoints, in order: reads first (with ``history_rows``, again once the history
+    is in), then the two write paths, then /healthz again."""
     store = f"/stores/{ds.sample_store_id}"
+    with_history = [
+        Endpoint("dashboard_history", f"dashboard, {history_rows:,} history rows", store),
+        Endpoint("errors_history", f"errors log /errors, {history_rows:,} history rows",
+                 "/errors"),
+    ] if history_rows else []  # fmt: skip
     return [
         Endpoint("healthz", "/healthz", "/healthz"),
         Endpoint("home", "home /", "/"),
@@ -53,6 +69,8 @@ def plan(ds: Dataset) -> list[Endpoint]:
         Endpoint("card_poll", "card poll …/connect/status", f"{store}/connect/status", htmx=True),
         Endpoint("card", "card …/card (htmx)", f"{store}/card", htmx=True),
         Endpoint("dashboard", "dashboard /stores/<id>", store),
+        Endpoint("errors", "errors log /errors", "/errors"),
+        *with_history,
         Endpoint("callback", "connect callback (req/s = flows/s)", "/amazon/callback"),
         Endpoint("add_store", "add store POST /stores/new", "/stores/new", "POST",
                  script="add_store.lua"),
@@ -71,20 +89,41 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
         settings = Settings(workdir / f"instance-{size}", url)
         say(f"[{size} stores] building the database")
         ds = build(size, settings)
-        everything = plan(ds)
+        everything = plan(ds, opts.history_rows)
         endpoints = [e for e in everything if not opts.only or e.key in opts.only.split(",")]
         say(f"[{size} stores] counting SQL statements per request")
-        sql = queries.count(ds, [e for e in everything if e.key != "callback"], ds.form)
+        counted = [e for e in everything if e.key != "callback" and e.key not in HISTORY_ROWS]
+        sql = queries.count(ds, counted, ds.form)
         with Gunicorn(settings, workdir / f"gunicorn-{size}.log") as server:
             browser = Browser(server.url)
             browser.sign_in(settings.admin_email, settings.admin_password)
-            rows = [_measure_one(server, ds, e, browser, opts, tag) for e in endpoints]
+            rows, seeded = [], None
+            for e in endpoints:
+                if e.key in HISTORY_ROWS and seeded is None:
+                    seeded = _add_history(ds, opts.history_rows, everything, sql)
+                    e.notes.append(f"{seeded['rows']:,} history rows added in "
+                                   f"{seeded['seconds']:,.1f} s before this row")  # fmt: skip
+                rows.append(_measure_one(server, ds, e, browser, opts, tag))
             memory = server.memory()
             restarted = set(server.workers()) != set(server.first_workers)
             log = server.log_counts()
     targets.judge_memory(memory)
     return {"statuses": ds.statuses, "queries": sql, "endpoints": rows, "memory": memory,
-            "log": log, "workers_restarted": restarted}  # fmt: skip
+            "log": log, "workers_restarted": restarted, "history": seeded}  # fmt: skip
+
+
+def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) -> dict:
+    """Add ``rows`` history rows to the served install and count the history rows' SQL.
+
+    Before the write paths run: the history is spread over the bench's own stores.
+    """
+    from asc_web import clock
+
+    say(f"[{ds.size} stores] adding {rows:,} history rows")
+    seeded = history.seed(ds.settings, rows, clock.utcnow())
+    say(f"[{ds.size} stores] history added in {seeded['seconds']:,.1f} s: {seeded['tables']}")
+    sql.update(queries.count(ds, [e for e in everything if e.key in HISTORY_ROWS], ds.form))
+    return seeded
 
 
 def _measure_one(server: Gunicorn, ds: Dataset, ep: Endpoint, browser: Browser, opts, tag):
@@ -153,7 +192,8 @@ def main(argv: list[str] | None = None) -> int:
         "dirty": bool(_git("status", "--porcelain")),
         "backend": databases.describe(opts.database_url),
         "options": {"duration": opts.duration, "connections": opts.connections,
-                    "threads": opts.threads, "sizes": opts.sizes, "flows": opts.flows},
+                    "threads": opts.threads, "sizes": opts.sizes, "flows": opts.flows,
+                    "history_rows": opts.history_rows},
         "machine": {"cpus": os.cpu_count(), "load_before": round(load_before, 2),
                     "load_after": round(os.getloadavg()[0], 2)},
         "sizes": sizes, "home_queries": targets.judge_queries(home_queries),

@@ -11,6 +11,9 @@ HOME_SHARE_OF_SMALLEST = 0.8
 ADD_STORE_RATE = 150.0
 HOME_QUERY_LIMIT = 5
 WORKER_RSS_LIMIT_MB = 120.0
+# With --history-rows: each of these against its own figure with no history, same server.
+HISTORY_OF = {"dashboard_history": "dashboard", "errors_history": "errors"}
+HISTORY_SHARE = 0.9
 
 
 def _verdict(ok: bool) -> str:
@@ -35,7 +38,10 @@ def judge_rows(sizes: dict[int, dict]) -> None:
             if row.get("skip") or "rps" not in row:
                 row["result"] = "SKIP"
                 continue
-            _judge(row, size, smallest, home_small)
+            if row["key"] in HISTORY_OF:
+                _judge_history(row, _row(run, HISTORY_OF[row["key"]]))
+            else:
+                _judge(row, size, smallest, home_small)
             errors = row["non_2xx_3xx"] + row["socket_errors"]
             if row["result"] == "PASS" and errors:
                 row["result"] = "MISS"
@@ -65,6 +71,16 @@ def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None
         locked = row.get("database_is_locked", 0)
         row["target"] = f"≥ {ADD_STORE_RATE:.0f} creates/s (is {rate:.0f}), 0 locked (is {locked})"
         row["result"] = _verdict(rate >= ADD_STORE_RATE and not locked)
+
+
+def _judge_history(row: dict, empty: dict | None) -> None:
+    """A history row against the same page with no history: at least 0.9 as fast."""
+    base = empty.get("rps") if empty and not empty.get("skip") else None
+    share = row["rps"] / base if base else None
+    row["share_of_empty_history"] = round(share, 3) if share is not None else None
+    shown = f"{share:.2f}" if share is not None else "n/a"
+    row["target"] = f"≥ {HISTORY_SHARE} × with no history (is {shown})"
+    row["result"] = _verdict(share is not None and share >= HISTORY_SHARE)
 
 
 def judge_queries(home_queries: dict[int, int | None]) -> dict:
