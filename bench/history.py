@@ -82,7 +82,7 @@ def seed(settings: Settings, rows: int, now: datetime) -> dict:
 def _insert(table: str, postgres: bool) -> str:
     """``INSERT … SELECT`` of rows ``lo``..``hi`` of ``total``, oldest first."""
     columns, values = COLUMNS[table]
-    age = "(CAST(:total AS BIGINT) - n) * :span / :total"
+    age = "(CAST(:total AS BIGINT) - 1 - n) * :span / :total"
     if postgres:
         series = "generate_series(CAST(:lo AS BIGINT), CAST(:hi AS BIGINT)) AS s(n)"
         when = f"CAST(:now AS TIMESTAMP) - make_interval(secs => {age})"
