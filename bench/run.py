@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ROOT, databases, flows, history, load, queries, report, targets
+from . import ROOT, checks, databases, flows, history, load, queries, report, targets
 from .client import Browser, Endpoint, probe
 from .data import Dataset, build
 from .databases import count_stores
@@ -26,7 +26,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--sizes", default="100,10000", help="store counts, comma-separated")
+    parser.add_argument("--sizes", help="store counts, comma-separated (default 100,10000; "
+                        "none with --check-scale alone)")  # fmt: skip
     parser.add_argument("--flows", type=int, default=40, help="connect flows per size")
     parser.add_argument("--flow-parallel", type=int, default=4, help="flows at once (max 4)")
     parser.add_argument("--only", default="", help="endpoint keys to run, comma-separated")
@@ -36,12 +37,26 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         "--history-rows", type=int, default=0,
         help="then add N history rows and load the dashboard and /errors again",
     )  # fmt: skip
+    parser.add_argument(
+        "--check-scale", metavar="STORES:AUTHORIZATIONS",
+        help="time `connections check` on this many stores and authorizations (e.g. 10000:3000)",
+    )  # fmt: skip
+    parser.add_argument("--check-processes", default="1,2",
+                        help="process counts to run the check with, comma-separated")  # fmt: skip
     opts = parser.parse_args(argv)
     if opts.quick:
         opts.duration, opts.sizes, opts.flows = 2.0, "100", 8
+    if opts.sizes is None:
+        opts.sizes = "" if opts.check_scale else "100,10000"
     opts.sizes = sorted({int(s) for s in opts.sizes.split(",") if s.strip()})
-    if not opts.sizes or min(opts.sizes) < 1:
+    if (not opts.sizes and not opts.check_scale) or min(opts.sizes, default=1) < 1:
         parser.error("--sizes needs positive store counts")
+    if opts.check_scale:
+        try:
+            opts.check_scale = checks.parse_scale(opts.check_scale)
+            opts.check_processes = [int(n) for n in opts.check_processes.split(",") if n]
+        except ValueError as exc:
+            parser.error(str(exc))
     if opts.history_rows < 0:
         parser.error("--history-rows needs a count of rows (0: none)")
     return opts
@@ -170,7 +185,8 @@ def _interrupt(_signum, _frame):
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the Markdown report and save it with its JSON."""
     opts = parse(argv)
-    load.wrk_path()
+    if opts.sizes:
+        load.wrk_path()
     signal.signal(signal.SIGTERM, _interrupt)
     for key in [k for k in os.environ if k.startswith("ASC_")]:
         del os.environ[key]  # the bench configures every install itself
@@ -181,12 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="asc-bench-") as tmp:
             workdir = Path(tmp)
             sizes = {size: measure(size, opts, workdir, tag) for size in opts.sizes}
-            home_queries = {1: _home_queries_at_one(opts, workdir)}
+            home_queries = {1: _home_queries_at_one(opts, workdir)} if sizes else {}
             home_queries.update({s: r["queries"].get("home") for s, r in sizes.items()})
+            check = checks.measure(opts, workdir, say) if opts.check_scale else None
     except KeyboardInterrupt:
         say("Interrupted: gunicorn stopped, temporary files removed.")
         return 130
-    targets.judge_rows(sizes)
+    if sizes:
+        targets.judge_rows(sizes)
     run = {
         "started": started, "commit": _git("rev-parse", "--short", "HEAD"),
         "dirty": bool(_git("status", "--porcelain")),
@@ -196,7 +214,8 @@ def main(argv: list[str] | None = None) -> int:
                     "history_rows": opts.history_rows},
         "machine": {"cpus": os.cpu_count(), "load_before": round(load_before, 2),
                     "load_after": round(os.getloadavg()[0], 2)},
-        "sizes": sizes, "home_queries": targets.judge_queries(home_queries),
+        "sizes": sizes, "home_queries": targets.judge_queries(home_queries) if sizes else None,
+        "check_scale": check,
     }  # fmt: skip
     json_path, md_path = report.write(run)
     print(report.markdown(run))
