@@ -313,3 +313,19 @@ def test_settings_are_checked(make_app):
     app = make_app()
     assert app.config["HISTORY_RETENTION_DAYS"] == 365
     assert app.config["HISTORY_KEEP_PER_STORE"] == 50
+
+
+def test_the_worker_s_schedule_prunes_old_history(app):
+    from datetime import datetime
+
+    from asc_web.tasks.queue import build
+
+    store = insert_store(app)
+    _add_history(app, store, [40, 41, 42, 43, 44, 1])
+    tasks = build(app)
+    due = [t for t in tasks.huey.read_periodic(datetime.now()) if t.name == "history_prune"]
+    assert len(due) == 1
+    tasks.huey.execute(due[0])
+    assert _left(app, store)["activity"] == sorted(["age-1", "age-40", "age-41"])
+    tasks.huey.execute(due[0])  # the same day again: done already, nothing more to do
+    assert len(_left(app, store)["activity"]) == 3
