@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import delete, select, tuple_
+from sqlalchemy import delete, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from .. import clock
@@ -153,7 +153,11 @@ def _prune_kind(kind, cutoff, keep, batch_size, holder, after_batch) -> int:
     while True:
         page = select(kind.ended, model.id).where(kind.ended < cutoff)
         if position is not None:
-            page = page.where(tuple_(kind.ended, model.id) > tuple_(*position))
+            # Typed: the position goes through the columns' own types (UTC datetimes).
+            after = tuple_(
+                literal(position[0], kind.ended.type), literal(position[1], model.id.type)
+            )
+            page = page.where(tuple_(kind.ended, model.id) > after)
         rows = db.session.execute(page.order_by(kind.ended, model.id).limit(batch_size)).all()
         if not rows:
             db.session.commit()

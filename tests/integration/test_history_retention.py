@@ -329,3 +329,31 @@ def test_the_worker_s_schedule_prunes_old_history(app):
     assert _left(app, store)["activity"] == sorted(["age-1", "age-40", "age-41"])
     tasks.huey.execute(due[0])  # the same day again: done already, nothing more to do
     assert len(_left(app, store)["activity"]) == 3
+
+
+def test_entries_made_at_the_same_moment_are_pruned_across_batches(app):
+    store = insert_store(app)
+    _add_history(app, store, [40] * 9)  # one moment: batches must page by id within it
+    with app.app_context():
+        result = history.prune(batch_size=2)
+    assert result.removed["activity"] == 6 and result.removed["errors"] == 6
+    assert len(_left(app, store)["activity"]) == 3
+
+
+def test_pruning_pages_by_utc_whatever_the_database_session_time_zone(make_app, database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a session time zone is PostgreSQL's")
+    app = make_app(**RETENTION, SQLALCHEMY_ENGINE_OPTIONS={
+        "pool_pre_ping": True, "connect_args": {"options": "-c timezone=America/New_York"},
+    })  # fmt: skip
+    store = insert_store(app)
+    _add_history(app, store, [40] * 9)
+    batches = []
+
+    def count(kind, _removed):
+        batches.append(kind)
+        assert len(batches) < 50, "the prune is walking the same rows again"
+
+    with app.app_context():
+        result = history.prune(batch_size=2, after_batch=count)
+    assert result.removed["activity"] == 6
