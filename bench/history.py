@@ -9,7 +9,7 @@ before pruning. 45 % activity, 45 % communication errors, 10 % finished connect 
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import create_engine, text
 
@@ -37,6 +37,11 @@ COLUMNS = {
 }  # fmt: skip
 
 
+def naive_utc(moment: datetime) -> datetime:
+    """``moment`` as the naive UTC datetime the app stores."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
 def url_of(settings: Settings) -> str:
     """The install's database URL (its SQLite file unless PostgreSQL)."""
     return settings.database_url or f"sqlite:///{settings.instance / 'asc_web.sqlite3'}"
@@ -57,7 +62,7 @@ def seed(settings: Settings, rows: int, now: datetime) -> dict:
             user_id = conn.execute(text("SELECT min(id) FROM users")).scalar_one()
             conn.commit()
             postgres = engine.dialect.name == "postgresql"
-            when = now if postgres else now.strftime("%Y-%m-%d %H:%M:%S")
+            when = naive_utc(now) if postgres else now.strftime("%Y-%m-%d %H:%M:%S")
             for table, share in SHARES:
                 total = int(rows * share)
                 counts[table] = total
@@ -77,6 +82,27 @@ def seed(settings: Settings, rows: int, now: datetime) -> dict:
         engine.dispose()
     return {"rows": sum(counts.values()), "tables": counts,
             "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
+
+
+def seed_page(settings: Settings, store_id: int, now: datetime, rows: int = 60) -> None:
+    """One page's worth of history for ``store_id`` (activity and errors, the last hours):
+    the pages compared with and without the bulk history then list as many rows."""
+    engine = create_engine(url_of(settings))
+    postgres = engine.dialect.name == "postgresql"
+    try:
+        with engine.begin() as conn:
+            for n in range(rows):
+                moment = naive_utc(now) - timedelta(minutes=n + 1)
+                # SQLite: the app's own DATETIME text, so that it sorts with the app's rows.
+                when = moment if postgres else moment.strftime("%Y-%m-%d %H:%M:%S.%f")
+                conn.execute(text("INSERT INTO store_activities (store_id, action, detail, "
+                                  "created_at) VALUES (:s, 'renewed', 'bench page', :t)"),
+                             {"s": store_id, "t": when})  # fmt: skip
+                conn.execute(text("INSERT INTO communication_errors (store_id, operation, code, "
+                                  "description, created_at) VALUES (:s, 'sellers', 'timeout', "
+                                  "'bench page', :t)"), {"s": store_id, "t": when})  # fmt: skip
+    finally:
+        engine.dispose()
 
 
 def _insert(table: str, postgres: bool) -> str:

@@ -75,6 +75,9 @@ def plan(ds: Dataset, history_rows: int = 0) -> list[Endpoint]:
         Endpoint("errors_history", f"errors log /errors, {history_rows:,} history rows",
                  "/errors"),
     ] if history_rows else []  # fmt: skip
+    # With --history-rows the pages are first loaded with one page of history, so that both
+    # loads list as many rows and only the size of the history differs.
+    page = ", one page of history" if history_rows else ""
     return [
         Endpoint("healthz", "/healthz", "/healthz"),
         Endpoint("home", "home /", "/"),
@@ -83,8 +86,8 @@ def plan(ds: Dataset, history_rows: int = 0) -> list[Endpoint]:
         Endpoint("home_search", "home /?q=store 0042", "/?q=store+0042"),
         Endpoint("card_poll", "card poll …/connect/status", f"{store}/connect/status", htmx=True),
         Endpoint("card", "card …/card (htmx)", f"{store}/card", htmx=True),
-        Endpoint("dashboard", "dashboard /stores/<id>", store),
-        Endpoint("errors", "errors log /errors", "/errors"),
+        Endpoint("dashboard", "dashboard /stores/<id>" + page, store),
+        Endpoint("errors", "errors log /errors" + page, "/errors"),
         *with_history,
         Endpoint("callback", "connect callback (req/s = flows/s)", "/amazon/callback"),
         Endpoint("add_store", "add store POST /stores/new", "/stores/new", "POST",
@@ -104,6 +107,10 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
         settings = Settings(workdir / f"instance-{size}", url)
         say(f"[{size} stores] building the database")
         ds = build(size, settings)
+        if opts.history_rows:
+            from asc_web import clock
+
+            history.seed_page(settings, ds.sample_store_id, clock.utcnow())
         everything = plan(ds, opts.history_rows)
         endpoints = [e for e in everything if not opts.only or e.key in opts.only.split(",")]
         say(f"[{size} stores] counting SQL statements per request")

@@ -53,3 +53,20 @@ def test_bulk_history_spreads_over_stores_and_two_years_and_prunes_by_age(
     assert 420 <= pruned.removed["activity"] <= 480
     assert 420 <= pruned.removed["errors"] <= 480
     assert 80 <= pruned.removed["attempts"] <= 120
+
+
+def test_one_page_of_history_is_the_newest_of_its_store(make_app, database_url, tmp_path):
+    app = make_app()
+    store = insert_store(app)
+    url = None if database_url.startswith("sqlite") else database_url
+    settings = Settings(Path(tmp_path / "bench"), url)
+    if url is None:
+        settings.instance.mkdir()
+        (settings.instance / "asc_web.sqlite3").symlink_to(database_url.removeprefix("sqlite:///"))
+    history.seed_page(settings, store, clock.utcnow())
+    from asc_web.stores import services
+
+    with app.app_context():
+        entries = services.activity(store)
+    assert len(entries) == 50 and {e.detail for e in entries} == {"bench page"}
+    assert entries[0].created_at > entries[-1].created_at > clock.utcnow() - timedelta(hours=2)
