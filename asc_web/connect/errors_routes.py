@@ -30,7 +30,7 @@ def _filtered(query, store_id: int | None):
 
 def _page(store_id: int | None):
     """One page of errors, newest first, with the store names (one query) and a total
-    (capped: "10,000+")."""
+    (capped: "1,000+")."""
     page = max(query_int("page") or 1, 1)
     base = _filtered(
         select(CommunicationError, Store.name).outerjoin(
