@@ -58,12 +58,8 @@ def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None
         row["target"] = f"≥ {HOME_SHARE_OF_HEALTHZ} × /healthz"
         row["result"] = _verdict(ratio is not None and ratio >= HOME_SHARE_OF_HEALTHZ)
     elif key == "home":
-        small = home_small.get("rps") if home_small and not home_small.get("skip") else None
-        share = row["rps"] / small if small else None
-        row["share_of_smallest"] = round(share, 3) if share is not None else None
-        shown = f"{share:.2f}" if share is not None else "n/a"
-        row["target"] = f"≥ {HOME_SHARE_OF_SMALLEST} × home@{smallest} (is {shown})"
-        row["result"] = _verdict(share is not None and share >= HOME_SHARE_OF_SMALLEST)
+        _judge_share(row, home_small, HOME_SHARE_OF_SMALLEST, f"home@{smallest}",
+                     "share_of_smallest")  # fmt: skip
     elif key in HEALTHZ_SHARE:
         row["target"] = f"≥ {HEALTHZ_SHARE[key]} × /healthz"
         row["result"] = _verdict(ratio is not None and ratio >= HEALTHZ_SHARE[key])
@@ -74,14 +70,19 @@ def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None
         row["result"] = _verdict(rate >= ADD_STORE_RATE and not locked)
 
 
-def _judge_history(row: dict, empty: dict | None) -> None:
+def _judge_history(row: dict, page: dict | None) -> None:
     """A history row against the same page with one page of history: at least 0.9 as fast."""
-    base = empty.get("rps") if empty and not empty.get("skip") else None
+    _judge_share(row, page, HISTORY_SHARE, "with one page of history", "share_of_page_history")
+
+
+def _judge_share(row: dict, other: dict | None, minimum: float, what: str, key: str) -> None:
+    """``row``'s req/s at least ``minimum`` × ``other``'s (``what`` names it in the target)."""
+    base = other.get("rps") if other and not other.get("skip") else None
     share = row["rps"] / base if base else None
-    row["share_of_empty_history"] = round(share, 3) if share is not None else None
+    row[key] = round(share, 3) if share is not None else None
     shown = f"{share:.2f}" if share is not None else "n/a"
-    row["target"] = f"≥ {HISTORY_SHARE} × with one page of history (is {shown})"
-    row["result"] = _verdict(share is not None and share >= HISTORY_SHARE)
+    row["target"] = f"≥ {minimum} × {what} (is {shown})"
+    row["result"] = _verdict(share is not None and share >= minimum)
 
 
 def judge_queries(home_queries: dict[int, int | None]) -> dict:
