@@ -192,10 +192,9 @@ def prune_command() -> None:
         return
     result = prune()
     if result.skipped:
-        click.echo(
-            f"Another run is pruning history (its lease ends {result.held_until:%Y-%m-%d %H:%M} "
-            "UTC): nothing done."
-        )
+        until = result.held_until  # None if that run ended in the meantime
+        ends = f" (its lease ends {until:%Y-%m-%d %H:%M} UTC)" if until else ""
+        click.echo(f"Another run is pruning history{ends}: nothing done.")
         return
     for kind in KINDS:
         click.echo(f"Removed {result.removed[kind.key]:,} {kind.label}.")

@@ -67,7 +67,9 @@ def release(name: str, holder: str) -> None:
 
 def held_until(name: str) -> datetime | None:
     """Until when the lease ``name`` is held (None: free or never taken)."""
-    return db.session.scalar(select(MaintenanceLease.until).where(MaintenanceLease.name == name))
+    until = db.session.scalar(select(MaintenanceLease.until).where(MaintenanceLease.name == name))
+    db.session.commit()  # a read: ends the transaction (on SQLite, a write lock) at once
+    return until
 
 
 def _free_or_ours(name: str, holder: str, now: datetime) -> bool:
