@@ -107,6 +107,11 @@ def defaults() -> dict:
         "MAIL_SENDER": None,
         "MAIL_SECURITY": "starttls",
         "MAIL_TIMEOUT": 20.0,
+        # History (activity, communication errors, finished connect attempts) older than
+        # this many days is pruned daily ("off": kept forever); each store's last
+        # HISTORY_KEEP_PER_STORE entries of each kind are always kept.
+        "HISTORY_RETENTION_DAYS": 365,
+        "HISTORY_KEEP_PER_STORE": 50,
     }
 
 
@@ -205,6 +210,13 @@ def finish(config: dict, instance: Path) -> None:
             "ASC_TASK_QUEUE_URL must start with redis://, rediss://, unix:// or sqlite:///, "
             f"not {queue_url.split(':', 1)[0]!r}."
         )
+    retention = str(config.get("HISTORY_RETENTION_DAYS")).strip().lower()
+    config["HISTORY_RETENTION_DAYS"] = (
+        None
+        if retention in ("off", "none")
+        else whole_number(config, "HISTORY_RETENTION_DAYS", 1, " (or off)")
+    )
+    config["HISTORY_KEEP_PER_STORE"] = whole_number(config, "HISTORY_KEEP_PER_STORE", 0)
     config["SPAPI_DRAFT"] = bool(config.get("SPAPI_DRAFT"))
     if not config.get("SQLALCHEMY_DATABASE_URI"):
         url = config.get("DATABASE_URL") or f"sqlite:///{instance / 'asc_web.sqlite3'}"
@@ -223,6 +235,20 @@ def finish(config: dict, instance: Path) -> None:
         config["REMEMBER_COOKIE_NAME"] = "__Host-asc_remember"
         config["SESSION_COOKIE_PATH"] = config["REMEMBER_COOKIE_PATH"] = "/"
         config["SESSION_COOKIE_DOMAIN"] = config["REMEMBER_COOKIE_DOMAIN"] = None
+
+
+def whole_number(config: dict, key: str, minimum: int, other: str = "") -> int:
+    """``config[key]`` as a whole number of at least ``minimum``, or a ConfigError naming it."""
+    try:
+        number = int(str(config.get(key)).strip())
+    except ValueError:
+        number = None
+    if number is None or number < minimum:
+        raise ConfigError(
+            f"ASC_{key} must be a whole number of at least {minimum}{other}, "
+            f"not {config.get(key)!r}."
+        )
+    return number
 
 
 def host_list(value) -> list[str] | None:

@@ -58,6 +58,13 @@ def markdown(run: dict) -> str:
         _line(COLUMNS),
         _line(["---"] * len(COLUMNS)),
     ]
+    if run.get("check_scale"):
+        from .checks import markdown as check_markdown
+
+        check_part = check_markdown(run["check_scale"])
+        if not run["sizes"]:
+            return "\n".join([*out[:3], "", *check_part])
+        out = [*out[:3], "", *check_part, *out[3:]]
     for size, sized in run["sizes"].items():
         out += [_endpoint_line(size, row, sized["queries"]) for row in sized["endpoints"]]
     q = run["home_queries"]

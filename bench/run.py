@@ -12,7 +12,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ROOT, databases, flows, load, queries, report, targets
+from . import ROOT, checks, databases, flows, history, load, queries, report, targets
 from .client import Browser, Endpoint, probe
 from .data import Dataset, build
 from .databases import count_stores
@@ -26,24 +26,58 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--sizes", default="100,10000", help="store counts, comma-separated")
+    parser.add_argument("--sizes", help="store counts, comma-separated (default 100,10000; "
+                        "none with --check-scale alone)")  # fmt: skip
     parser.add_argument("--flows", type=int, default=40, help="connect flows per size")
     parser.add_argument("--flow-parallel", type=int, default=4, help="flows at once (max 4)")
     parser.add_argument("--only", default="", help="endpoint keys to run, comma-separated")
     parser.add_argument("--database-url", help="PostgreSQL server URL (default: SQLite)")
     parser.add_argument("--quick", action="store_true", help="2 s per endpoint, 100 stores")
+    parser.add_argument(
+        "--history-rows", type=int, default=0,
+        help="then add N history rows and load the dashboard and /errors again",
+    )  # fmt: skip
+    parser.add_argument(
+        "--check-scale", metavar="STORES:AUTHORIZATIONS",
+        help="time `connections check` on this many stores and authorizations (e.g. 10000:3000)",
+    )  # fmt: skip
+    parser.add_argument("--check-processes", default="1,2",
+                        help="process counts to run the check with, comma-separated")  # fmt: skip
     opts = parser.parse_args(argv)
     if opts.quick:
         opts.duration, opts.sizes, opts.flows = 2.0, "100", 8
+    if opts.sizes is None:
+        opts.sizes = "" if opts.check_scale else "100,10000"
     opts.sizes = sorted({int(s) for s in opts.sizes.split(",") if s.strip()})
-    if not opts.sizes or min(opts.sizes) < 1:
+    if (not opts.sizes and not opts.check_scale) or min(opts.sizes, default=1) < 1:
         parser.error("--sizes needs positive store counts")
+    if opts.check_scale:
+        try:
+            opts.check_scale = checks.parse_scale(opts.check_scale)
+            opts.check_processes = [int(n) for n in opts.check_processes.split(",") if n]
+        except ValueError as exc:
+            parser.error(str(exc))
+    if opts.history_rows < 0:
+        parser.error("--history-rows needs a count of rows (0: none)")
     return opts
 
 
-def plan(ds: Dataset) -> list[Endpoint]:
-    """The endpoints, in order: reads first, then the two write paths, then /healthz again."""
+# Loaded again once the history rows are in (``--history-rows``), against these rows.
+HISTORY_ROWS = ("dashboard_history", "errors_history")
+
+
+def plan(ds: Dataset, history_rows: int = 0) -> list[Endpoint]:
+    """The endpoints, in order: reads first (with ``history_rows``, again once the history
+    is in), then the two write paths, then /healthz again."""
     store = f"/stores/{ds.sample_store_id}"
+    with_history = [
+        Endpoint("dashboard_history", f"dashboard, {history_rows:,} history rows", store),
+        Endpoint("errors_history", f"errors log /errors, {history_rows:,} history rows",
+                 "/errors"),
+    ] if history_rows else []  # fmt: skip
+    # With --history-rows the pages are first loaded with one page of history, so that both
+    # loads list as many rows and only the size of the history differs.
+    page = ", one page of history" if history_rows else ""
     return [
         Endpoint("healthz", "/healthz", "/healthz"),
         Endpoint("home", "home /", "/"),
@@ -52,7 +86,9 @@ def plan(ds: Dataset) -> list[Endpoint]:
         Endpoint("home_search", "home /?q=store 0042", "/?q=store+0042"),
         Endpoint("card_poll", "card poll …/connect/status", f"{store}/connect/status", htmx=True),
         Endpoint("card", "card …/card (htmx)", f"{store}/card", htmx=True),
-        Endpoint("dashboard", "dashboard /stores/<id>", store),
+        Endpoint("dashboard", "dashboard /stores/<id>" + page, store),
+        Endpoint("errors", "errors log /errors" + page, "/errors"),
+        *with_history,
         Endpoint("callback", "connect callback (req/s = flows/s)", "/amazon/callback"),
         Endpoint("add_store", "add store POST /stores/new", "/stores/new", "POST",
                  script="add_store.lua"),
@@ -71,20 +107,45 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
         settings = Settings(workdir / f"instance-{size}", url)
         say(f"[{size} stores] building the database")
         ds = build(size, settings)
-        everything = plan(ds)
+        if opts.history_rows:
+            from asc_web import clock
+
+            history.seed_page(settings, ds.sample_store_id, clock.utcnow())
+        everything = plan(ds, opts.history_rows)
         endpoints = [e for e in everything if not opts.only or e.key in opts.only.split(",")]
         say(f"[{size} stores] counting SQL statements per request")
-        sql = queries.count(ds, [e for e in everything if e.key != "callback"], ds.form)
+        counted = [e for e in everything if e.key != "callback" and e.key not in HISTORY_ROWS]
+        sql = queries.count(ds, counted, ds.form)
         with Gunicorn(settings, workdir / f"gunicorn-{size}.log") as server:
             browser = Browser(server.url)
             browser.sign_in(settings.admin_email, settings.admin_password)
-            rows = [_measure_one(server, ds, e, browser, opts, tag) for e in endpoints]
+            rows, seeded = [], None
+            for e in endpoints:
+                if e.key in HISTORY_ROWS and seeded is None:
+                    seeded = _add_history(ds, opts.history_rows, everything, sql)
+                    e.notes.append(f"{seeded['rows']:,} history rows added in "
+                                   f"{seeded['seconds']:,.1f} s before this row")  # fmt: skip
+                rows.append(_measure_one(server, ds, e, browser, opts, tag))
             memory = server.memory()
             restarted = set(server.workers()) != set(server.first_workers)
             log = server.log_counts()
     targets.judge_memory(memory)
     return {"statuses": ds.statuses, "queries": sql, "endpoints": rows, "memory": memory,
-            "log": log, "workers_restarted": restarted}  # fmt: skip
+            "log": log, "workers_restarted": restarted, "history": seeded}  # fmt: skip
+
+
+def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) -> dict:
+    """Add ``rows`` history rows to the served install and count the history rows' SQL.
+
+    Before the write paths run: the history is spread over the bench's own stores.
+    """
+    from asc_web import clock
+
+    say(f"[{ds.size} stores] adding {rows:,} history rows")
+    seeded = history.seed(ds.settings, rows, clock.utcnow())
+    say(f"[{ds.size} stores] history added in {seeded['seconds']:,.1f} s: {seeded['tables']}")
+    sql.update(queries.count(ds, [e for e in everything if e.key in HISTORY_ROWS], ds.form))
+    return seeded
 
 
 def _measure_one(server: Gunicorn, ds: Dataset, ep: Endpoint, browser: Browser, opts, tag):
@@ -131,7 +192,8 @@ def _interrupt(_signum, _frame):
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark; print the Markdown report and save it with its JSON."""
     opts = parse(argv)
-    load.wrk_path()
+    if opts.sizes:
+        load.wrk_path()
     signal.signal(signal.SIGTERM, _interrupt)
     for key in [k for k in os.environ if k.startswith("ASC_")]:
         del os.environ[key]  # the bench configures every install itself
@@ -142,21 +204,25 @@ def main(argv: list[str] | None = None) -> int:
         with tempfile.TemporaryDirectory(prefix="asc-bench-") as tmp:
             workdir = Path(tmp)
             sizes = {size: measure(size, opts, workdir, tag) for size in opts.sizes}
-            home_queries = {1: _home_queries_at_one(opts, workdir)}
+            home_queries = {1: _home_queries_at_one(opts, workdir)} if sizes else {}
             home_queries.update({s: r["queries"].get("home") for s, r in sizes.items()})
+            check = checks.measure(opts, workdir, say) if opts.check_scale else None
     except KeyboardInterrupt:
         say("Interrupted: gunicorn stopped, temporary files removed.")
         return 130
-    targets.judge_rows(sizes)
+    if sizes:
+        targets.judge_rows(sizes)
     run = {
         "started": started, "commit": _git("rev-parse", "--short", "HEAD"),
         "dirty": bool(_git("status", "--porcelain")),
         "backend": databases.describe(opts.database_url),
         "options": {"duration": opts.duration, "connections": opts.connections,
-                    "threads": opts.threads, "sizes": opts.sizes, "flows": opts.flows},
+                    "threads": opts.threads, "sizes": opts.sizes, "flows": opts.flows,
+                    "history_rows": opts.history_rows},
         "machine": {"cpus": os.cpu_count(), "load_before": round(load_before, 2),
                     "load_after": round(os.getloadavg()[0], 2)},
-        "sizes": sizes, "home_queries": targets.judge_queries(home_queries),
+        "sizes": sizes, "home_queries": targets.judge_queries(home_queries) if sizes else None,
+        "check_scale": check,
     }  # fmt: skip
     json_path, md_path = report.write(run)
     print(report.markdown(run))

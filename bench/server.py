@@ -29,20 +29,26 @@ def free_port() -> int:
 class Gunicorn:
     """``gunicorn -k gthread --workers 2 --threads 4 wsgi:app`` in its own process group."""
 
-    def __init__(self, settings: Settings, log_path: Path, workers: int = 2, threads: int = 4):
+    def __init__(
+        self, settings: Settings, log_path: Path, workers: int = 2, threads: int = 4,
+        app: str = "wsgi:app", ready_path: str = "/healthz",
+    ):  # fmt: skip
+        """``app``: what gunicorn serves (the console; the sandbox alone for the check bench),
+        ready once ``ready_path`` answers 200."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._env = settings.env(public_url=self.url)
         self.worker_count = workers
         self._args = ["--workers", str(workers), "--threads", str(threads)]
+        self._app, self._ready_path = app, ready_path
         self._proc: subprocess.Popen | None = None
         self.first_workers: list[int] = []
 
     def __enter__(self) -> Gunicorn:
         command = [sys.executable, "-m", "gunicorn", "-k", "gthread", *self._args,
                    "--bind", f"127.0.0.1:{self.port}", "--error-logfile", "-",
-                   "--log-level", "warning", "wsgi:app"]  # fmt: skip
+                   "--log-level", "warning", self._app]  # fmt: skip
         with open(self.log_path, "ab") as log:
             # Our own interpreter and fixed arguments; a new session gives a process group.
             self._proc = subprocess.Popen(  # noqa: S603
@@ -67,7 +73,7 @@ class Gunicorn:
             if self._proc.poll() is not None:
                 break
             try:
-                ok = requests.get(self.url + "/healthz", timeout=2).status_code == 200
+                ok = requests.get(self.url + self._ready_path, timeout=2).status_code == 200
             except requests.RequestException:
                 ok = False
             # Both workers must be up before load starts.

@@ -11,6 +11,10 @@ HOME_SHARE_OF_SMALLEST = 0.8
 ADD_STORE_RATE = 150.0
 HOME_QUERY_LIMIT = 5
 WORKER_RSS_LIMIT_MB = 120.0
+# With --history-rows: each of these against its own figure with one page of history (the
+# same rows on screen), same server.
+HISTORY_OF = {"dashboard_history": "dashboard", "errors_history": "errors"}
+HISTORY_SHARE = 0.9
 
 
 def _verdict(ok: bool) -> str:
@@ -35,7 +39,10 @@ def judge_rows(sizes: dict[int, dict]) -> None:
             if row.get("skip") or "rps" not in row:
                 row["result"] = "SKIP"
                 continue
-            _judge(row, size, smallest, home_small)
+            if row["key"] in HISTORY_OF:
+                _judge_history(row, _row(run, HISTORY_OF[row["key"]]))
+            else:
+                _judge(row, size, smallest, home_small)
             errors = row["non_2xx_3xx"] + row["socket_errors"]
             if row["result"] == "PASS" and errors:
                 row["result"] = "MISS"
@@ -51,12 +58,8 @@ def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None
         row["target"] = f"≥ {HOME_SHARE_OF_HEALTHZ} × /healthz"
         row["result"] = _verdict(ratio is not None and ratio >= HOME_SHARE_OF_HEALTHZ)
     elif key == "home":
-        small = home_small.get("rps") if home_small and not home_small.get("skip") else None
-        share = row["rps"] / small if small else None
-        row["share_of_smallest"] = round(share, 3) if share is not None else None
-        shown = f"{share:.2f}" if share is not None else "n/a"
-        row["target"] = f"≥ {HOME_SHARE_OF_SMALLEST} × home@{smallest} (is {shown})"
-        row["result"] = _verdict(share is not None and share >= HOME_SHARE_OF_SMALLEST)
+        _judge_share(row, home_small, HOME_SHARE_OF_SMALLEST, f"home@{smallest}",
+                     "share_of_smallest")  # fmt: skip
     elif key in HEALTHZ_SHARE:
         row["target"] = f"≥ {HEALTHZ_SHARE[key]} × /healthz"
         row["result"] = _verdict(ratio is not None and ratio >= HEALTHZ_SHARE[key])
@@ -65,6 +68,21 @@ def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None
         locked = row.get("database_is_locked", 0)
         row["target"] = f"≥ {ADD_STORE_RATE:.0f} creates/s (is {rate:.0f}), 0 locked (is {locked})"
         row["result"] = _verdict(rate >= ADD_STORE_RATE and not locked)
+
+
+def _judge_history(row: dict, page: dict | None) -> None:
+    """A history row against the same page with one page of history: at least 0.9 as fast."""
+    _judge_share(row, page, HISTORY_SHARE, "with one page of history", "share_of_page_history")
+
+
+def _judge_share(row: dict, other: dict | None, minimum: float, what: str, key: str) -> None:
+    """``row``'s req/s at least ``minimum`` × ``other``'s (``what`` names it in the target)."""
+    base = other.get("rps") if other and not other.get("skip") else None
+    share = row["rps"] / base if base else None
+    row[key] = round(share, 3) if share is not None else None
+    shown = f"{share:.2f}" if share is not None else "n/a"
+    row["target"] = f"≥ {minimum} × {what} (is {shown})"
+    row["result"] = _verdict(share is not None and share >= minimum)
 
 
 def judge_queries(home_queries: dict[int, int | None]) -> dict:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask import render_template, request, url_for
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from ..auth.wall import require_admin
 from ..extensions import db
 from ..models import CommunicationError, Store
 from ..stores import store_or_404
 from ..web import query_int
-from . import bp
+from . import bp, errors_queries
 
 PAGE_SIZE = 50
 
@@ -29,7 +29,8 @@ def _filtered(query, store_id: int | None):
 
 
 def _page(store_id: int | None):
-    """One page of errors, newest first, with the store names (one query) and a total."""
+    """One page of errors, newest first, with the store names (one query) and a total
+    (capped: "1,000+")."""
     page = max(query_int("page") or 1, 1)
     base = _filtered(
         select(CommunicationError, Store.name).outerjoin(
@@ -42,7 +43,8 @@ def _page(store_id: int | None):
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    total = db.session.scalar(_filtered(select(func.count(CommunicationError.id)), store_id))
+    ids = _filtered(select(CommunicationError.id), store_id)
+    total = errors_queries.count(ids, at_least=page * PAGE_SIZE)
     return rows, total, page
 
 
@@ -58,7 +60,7 @@ def _older_url(total: int, page: int) -> str | None:
 
 def _operations() -> list[str]:
     """The operations seen so far, for the filter."""
-    return list(db.session.scalars(select(CommunicationError.operation).distinct()))
+    return errors_queries.operations()
 
 
 @bp.get("/errors")

@@ -2,7 +2,7 @@
 
 from .accounts import ROLES, Installation, User
 from .authorizations import Authorization, AuthorizationAttempt, CommunicationError, Participation
-from .background import CheckRun, Reminder
+from .background import CheckRun, MaintenanceLease, Reminder
 from .catalog import DEFAULT_ATTRIBUTES, DEFAULT_WEBSITE, ProductAttribute, Website
 from .stores import PRODUCT_ID_TYPES, PreSetupTask, Store, StoreActivity
 
@@ -17,6 +17,7 @@ __all__ = [
     "CheckRun",
     "CommunicationError",
     "Installation",
+    "MaintenanceLease",
     "PreSetupTask",
     "ProductAttribute",
     "Reminder",

@@ -31,7 +31,13 @@ class AuthorizationAttempt(db.Model):
     """A connect attempt: its state is stored only as a hash and can be used once."""
 
     __tablename__ = "authorization_attempts"
-    __table_args__ = (Index("ix_attempts_store_open", "store_id", "consumed_at"),)
+    __table_args__ = (
+        Index("ix_attempts_store_open", "store_id", "consumed_at"),
+        # Finished attempts by when they ended (pruning; consumed_at IS NULL: still open),
+        # and each store's newest: its last failure, and what pruning keeps (migration 0007).
+        Index("ix_attempts_ended", "consumed_at", "id"),
+        Index("ix_attempts_store_latest", "store_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     state_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -167,11 +173,18 @@ class CommunicationError(db.Model):
     """An error Amazon returned (or a failure to reach it), with no secrets."""
 
     __tablename__ = "communication_errors"
-    __table_args__ = (Index("ix_comm_errors_store_time", "store_id", "created_at"),)
+    __table_args__ = (
+        # The errors log newest first: per store, across stores, by operation and by code
+        # (migration 0007); pruning walks ix_comm_errors_time from the oldest.
+        Index("ix_comm_errors_store_time", "store_id", "created_at", "id"),
+        Index("ix_comm_errors_time", "created_at", "id"),
+        Index("ix_comm_errors_operation", "operation", "created_at", "id"),
+        Index("ix_comm_errors_code", "code", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     store_id: Mapped[int | None] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     operation: Mapped[str] = mapped_column(String(32))
     code: Mapped[str] = mapped_column(String(64))
     description: Mapped[str] = mapped_column(Text, default="")
-    created_at: Mapped[datetime] = mapped_column(default=_now, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=_now)

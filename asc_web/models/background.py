@@ -1,4 +1,5 @@
-"""What the background worker keeps: runs of "Check all" and the reminders it sent."""
+"""What the background worker keeps: runs of "Check all", the reminders it sent, and the
+leases that let one server at a time run a maintenance job."""
 
 from __future__ import annotations
 
@@ -64,3 +65,13 @@ class Reminder(db.Model):
     email: Mapped[str] = mapped_column(String(254))
     claimed_at: Mapped[datetime] = mapped_column(default=_now)
     sent_at: Mapped[datetime | None]
+
+
+class MaintenanceLease(db.Model):
+    """Who runs a maintenance job (``name``) now, and until when (asc_web/maintenance/leases.py)."""
+
+    __tablename__ = "maintenance_leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    until: Mapped[datetime | None]

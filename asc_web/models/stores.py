@@ -127,9 +127,14 @@ class StoreActivity(db.Model):
     """Something that happened to a store, and who did it."""
 
     __tablename__ = "store_activities"
+    __table_args__ = (
+        # The dashboard's newest entries of a store; pruning walks the oldest (migration 0007).
+        Index("ix_activity_store_time", "store_id", "created_at", "id"),
+        Index("ix_activity_time", "created_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"), index=True)
+    store_id: Mapped[int] = mapped_column(ForeignKey("stores.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     action: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str] = mapped_column(Text, default="")

@@ -30,6 +30,17 @@ def register(huey: Huey, app: Flask, tick_seconds: float):
         with app.app_context():
             run_scheduled_work()
 
+    # Once a day one worker (whichever takes the day's lease first) prunes old history;
+    # every other tick of every worker finds the lease taken with one read.
+    @huey.periodic_task(
+        lambda _timestamp: True, name="history_prune", expires=max(2 * tick_seconds, 2)
+    )
+    def history_prune():
+        with app.app_context():
+            from ..maintenance import history
+
+            history.prune_if_due()
+
     @huey.task(name="check_all")
     def check_all(run_id: int):
         with app.app_context():

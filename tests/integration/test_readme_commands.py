@@ -44,6 +44,7 @@ FLASK_RUNS = {
     ("keys", "generate"),
     ("keys", "add"),
     ("keys", "rotate"),
+    ("history", "prune"),
 }
 
 
@@ -91,7 +92,7 @@ class Command:
     def subcommand(self) -> tuple[str, ...]:
         """``("keys", "rotate")``, ``("backup",)``: the flask command it runs."""
         words = [w for w in self.program[3:] if not w.startswith("-")]
-        if words and words[0] in ("db", "users", "connections", "keys"):
+        if words and words[0] in ("db", "users", "connections", "keys", "history"):
             return tuple(words[:2])
         return tuple(words[:1])
 
@@ -294,6 +295,11 @@ def _keys_rotate(install: Install, command: Command) -> None:
     assert install.token_keys()[1:] == before
 
 
+def _history_prune(install: Install, command: Command) -> None:
+    out = _ok(install.run(command), command)
+    assert "Removed 0" in out, out
+
+
 CHECKS = {
     ("db", "upgrade"): _db_upgrade,
     ("users", "create"): _users_create,
@@ -302,4 +308,5 @@ CHECKS = {
     ("keys", "generate"): _keys_generate,
     ("keys", "add"): _keys_add,
     ("keys", "rotate"): _keys_rotate,
+    ("history", "prune"): _history_prune,
 }
