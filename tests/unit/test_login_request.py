@@ -45,6 +45,8 @@ def test_each_seller_central_site_is_recognised(production, uri, country):
         "https://someone:pw@sellercentral.amazon.com" + CONFIRM,
         "https://sellercentral.amazon.com" + CONFIRM + "#fragment",
         "https://sellercentral.amazon.com\\@evil.example" + CONFIRM,
+        # A backslash in the path (browsers read it as a slash): refused outright.
+        "https://sellercentral.amazon.com/\\evil.example" + CONFIRM,
         "https://sellercentral.amazon.com",  # no path back to an app page
         "",
     ],

@@ -3,7 +3,7 @@
 import logging
 import threading
 from pathlib import Path
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 
@@ -28,6 +28,8 @@ def _assert_refused(response, live, hooks, token_calls=0):
     assert response.status_code == 400
     assert EXPIRED in response.text
     assert response.headers["Cache-Control"] == "no-store"
+    # The refused callback's URL carries Amazon's code: never sent on as a referrer.
+    assert response.headers["Referrer-Policy"] == "no-referrer"
     assert _token_calls(hooks) == token_calls
     assert _connections(live) == 0
 
@@ -97,7 +99,15 @@ def test_replayed_callback_makes_no_second_token_request(live, merchant, add_sto
     location = amazon.authorize(
         merchant.http, merchant.consent_url(store_id), "na.primary@example.com"
     )
-    assert "Store connected" in merchant.http.get(location).text
+    answer = merchant.http.get(location, allow_redirects=False)
+    # The callback's URL and the result page it leads to are never cached nor sent on as
+    # a referrer.
+    assert answer.status_code == 303
+    assert answer.headers["Referrer-Policy"] == "no-referrer"
+    assert answer.headers["Cache-Control"] == "no-store"
+    result = merchant.http.get(urljoin(location, answer.headers["Location"]))
+    assert "Store connected" in result.text
+    assert result.headers["Referrer-Policy"] == "no-referrer"
     replay = merchant.http.get(location)
     assert replay.status_code == 400 and EXPIRED in replay.text
     assert _token_calls(hooks) == 1
