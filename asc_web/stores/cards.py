@@ -11,10 +11,10 @@ from functools import cached_property
 
 from flask import g
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
 
 from .. import clock
-from ..csrf import reused_token
 from ..models.freshness import LastChecked, last_checked
 
 
@@ -34,7 +34,7 @@ class CardKit:
     @cached_property
     def csrf(self) -> Markup:
         """The CSRF token for the cards' button-only forms (escaped once)."""
-        return escape(reused_token())
+        return escape(generate_csrf())
 
     def last_checked(self, authorization, code: str) -> LastChecked:
         """When Amazon last answered for ``authorization``, in words (status ``code``)."""

@@ -1,9 +1,8 @@
-"""The store cards' reused CSRF token (asc_web/csrf.py): valid for its own session only.
+"""The CSRF token of a store card's button-only forms: valid for its own session only.
 
-A card fragment (the card poll, every two seconds per waiting tab) hands out the token its
-session got signed within the last minute instead of signing a new one; a token handed out
-again must still work for that session and never for another session, another user or a
-session that signed out and in again.
+A card fragment (the card poll, every two seconds per waiting tab) carries a token for its
+forms; every token the session was given keeps working for that session, and never works
+for another session, another user or a session that signed out and in again.
 """
 
 from __future__ import annotations
@@ -54,7 +53,7 @@ def store_id(app, accounts) -> int:
     return new_store(app)
 
 
-def test_a_card_token_handed_out_again_still_works_for_its_session(app, store_id):
+def test_an_earlier_card_token_still_works_for_its_session(app, store_id):
     admin = _signed_in(app, "admin@example.com")
     _card_token(admin, store_id)
     again = _card_token(admin, store_id)
