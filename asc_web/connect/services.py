@@ -334,9 +334,12 @@ def authorize(ctx: Context, selling_partner_id: str, code: str) -> Grant | Outco
 def finish(ctx: Context, result: Grant | Outcome, user_id: int, now: datetime) -> Outcome:
     """Record the grant (or the refusal) and close the attempt; the caller commits."""
     outcome = result if isinstance(result, Outcome) else _save(ctx, result, user_id, now)
-    if outcome.error is not None:
-        record_error(ctx.store_id, outcome.error)
+    # Deleting the store while Amazon answered deleted its attempts too.
     attempt = db.session.get(AuthorizationAttempt, ctx.attempt_id)
+    if outcome.error is not None:
+        record_error(ctx.store_id if attempt is not None else None, outcome.error)
+    if attempt is None:
+        return outcome
     if outcome.ok:  # the grant's own Activity entries are written by _save
         attempt.outcome, attempt.message = "connected", outcome.message
     else:

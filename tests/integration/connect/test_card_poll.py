@@ -91,9 +91,9 @@ def test_a_failure_is_announced_as_an_error(app, owner, stores):
 def test_nothing_is_announced_to_another_user_or_on_another_card(app, owner, teammate, stores):
     usa, outlet = stores
     until = clock.utcnow().replace(microsecond=0) + timedelta(minutes=1)
-    _attempt(app, usa, "owner@example.com", until, "connected", "Owner's-message.")
-    assert "Owner's-message." not in _poll(teammate, usa, until)
-    assert "Owner's-message." not in _poll(owner, outlet, until)
+    _attempt(app, usa, "owner@example.com", until, "connected", "Message-of-the-owner.")
+    assert "Message-of-the-owner." not in _poll(teammate, usa, until)
+    assert "Message-of-the-owner." not in _poll(owner, outlet, until)
 
 
 def test_stopped_or_replaced_attempts_are_not_announced_by_the_poll(app, owner, stores):
