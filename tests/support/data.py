@@ -79,3 +79,16 @@ def add_authorization(
         store.authorization_id = authorization.id
     db.session.flush()
     return authorization
+
+
+def activity(store_id: int) -> list[tuple[str, int | None, str]]:
+    """The store's Activity entries, oldest first: (action, user id, detail) (inside an app
+    context)."""
+    from asc_web.models import StoreActivity
+
+    rows = db.session.execute(
+        db.select(StoreActivity.action, StoreActivity.user_id, StoreActivity.detail)
+        .where(StoreActivity.store_id == store_id)
+        .order_by(StoreActivity.id)
+    ).all()
+    return [tuple(row) for row in rows]

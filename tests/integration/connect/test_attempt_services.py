@@ -11,8 +11,9 @@ import pytest
 from asc_web import clock
 from asc_web.connect import services
 from asc_web.extensions import db
-from asc_web.models import AuthorizationAttempt, Store, StoreActivity, User
+from asc_web.models import AuthorizationAttempt, Store, User
 from asc_web.models.authorizations import unfinished
+from tests.support.data import activity as _activity
 from tests.support.data import insert_store
 
 TOO_MANY = (
@@ -41,15 +42,6 @@ def stores(app) -> list[int]:
 def _open(store_id: int, user_id: int, now, nonce: str = "nonce") -> tuple[int, str]:
     attempt, state = services.open_attempt(db.session.get(Store, store_id), user_id, nonce, now)
     return attempt.id, state
-
-
-def _activity(store_id: int) -> list[tuple[str, int | None, str]]:
-    rows = db.session.execute(
-        db.select(StoreActivity.action, StoreActivity.user_id, StoreActivity.detail)
-        .where(StoreActivity.store_id == store_id)
-        .order_by(StoreActivity.id)
-    ).all()
-    return [tuple(row) for row in rows]
 
 
 def test_five_attempts_may_wait_on_other_stores_but_not_a_sixth(app, people, stores):

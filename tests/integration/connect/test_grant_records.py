@@ -21,11 +21,10 @@ from asc_web.models import (
     AuthorizationAttempt,
     CommunicationError,
     Store,
-    StoreActivity,
     User,
 )
 from asc_web.rendering import asc_date
-from tests.support.data import add_authorization, insert_store
+from tests.support.data import activity, add_authorization, insert_store
 
 SELLER = "A1NASELLER0001"
 OTHER_SELLER = "A2NASELLER0002"
@@ -60,13 +59,17 @@ def _grant(seller: str = SELLER, *countries: str) -> services.Grant:
 
 
 def _activity(app, store_id: int) -> list[tuple[str, str, int | None]]:
+    """The store's Activity entries as (action, detail, user id)."""
     with app.app_context():
-        rows = db.session.execute(
-            db.select(StoreActivity.action, StoreActivity.detail, StoreActivity.user_id)
-            .where(StoreActivity.store_id == store_id)
-            .order_by(StoreActivity.id)
-        ).all()
-        return [tuple(row) for row in rows]
+        return [(action, detail, user) for action, user, detail in activity(store_id)]
+
+
+def _finish(app, ctx: services.Context, user_id: int) -> tuple[services.Outcome, str]:
+    """Record a grant for the attempt; return the outcome and the new expiry as shown."""
+    with app.app_context():
+        outcome = services.finish(ctx, _grant(), user_id, clock.utcnow())
+        db.session.commit()
+        return outcome, asc_date(db.session.get(Store, ctx.store_id).authorization.expires_at)
 
 
 def _attempt(app, attempt_id: int) -> AuthorizationAttempt:
@@ -153,10 +156,7 @@ def test_a_connect_records_who_connected_which_seller_until_when(app, user_id, c
     usa = insert_store(app, "Outlet USA", "US")
     ctx = _open(app, usa, user_id)
     caplog.set_level(logging.INFO, logger="asc_web.connect.services")
-    with app.app_context():
-        outcome = services.finish(ctx, _grant(), user_id, clock.utcnow())
-        db.session.commit()
-        until = asc_date(db.session.get(Store, usa).authorization.expires_at)
+    outcome, until = _finish(app, ctx, user_id)
     assert outcome == services.Outcome(
         True, f"“Outlet USA” is connected with Amazon Seller Central until {until}."
     )
@@ -177,10 +177,7 @@ def test_a_renewal_renews_every_store_of_the_authorization_and_says_so(app, user
     ctx = _open(app, usa, user_id)
     assert ctx.purpose == "renew"
     caplog.set_level(logging.INFO, logger="asc_web.connect.services")
-    with app.app_context():
-        outcome = services.finish(ctx, _grant(), user_id, clock.utcnow())
-        db.session.commit()
-        until = asc_date(db.session.get(Store, usa).authorization.expires_at)
+    outcome, until = _finish(app, ctx, user_id)
     assert outcome == services.Outcome(
         True,
         f"“Outlet USA” renewed its authorization with Amazon Seller Central until {until}. "
