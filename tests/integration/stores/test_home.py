@@ -1,35 +1,16 @@
 """The Amazon Stores view: cards, the first-store invitation, filters, pages, query count."""
 
-import contextlib
 import re
 
 import pytest
-from sqlalchemy import event
 
-from asc_web.extensions import db
 from tests.integration.stores.conftest import HTMX, card_ids
+from tests.support.sql import counting
 
 
 @pytest.fixture(autouse=True)
 def _manager(accounts):
     accounts.signed_in("manager")
-
-
-@contextlib.contextmanager
-def counting(app):
-    """Count the SQL statements sent while the block runs."""
-    statements = []
-
-    def record(conn, cursor, statement, *args):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 def test_no_store_yet_invites_the_first_one_with_the_pre_setup_tasks(client):
