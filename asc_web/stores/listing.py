@@ -114,8 +114,9 @@ def attention_count(now: datetime) -> int:
 def load(filters: Filters, now: datetime) -> StorePage:
     """Count all and matching stores in one query, the attention count, then one page."""
     if filters.active:
-        where = _conditions(filters, now)
-        matching = select(func.count()).select_from(Store).where(where).scalar_subquery()
+        where = _conditions(filters, now, page_order=True)
+        counted = _conditions(filters, now)
+        matching = select(func.count()).select_from(Store).where(counted).scalar_subquery()
         total, matching = db.session.execute(select(_TOTAL, matching)).one()
     else:
         where = None
@@ -152,13 +153,14 @@ _TOTAL_ONLY = select(_TOTAL)
 _FIRST_PAGE = _page_query(true())
 
 
-def _conditions(filters: Filters, now: datetime):
-    """The SQL condition selecting the stores the filters let through."""
+def _conditions(filters: Filters, now: datetime, page_order: bool = False):
+    """The SQL condition selecting the stores the filters let through (``page_order``: for
+    a page, newest first; see ``models.status.condition``)."""
     parts = []
     if filters.q:
         parts.append(Store.name_key.contains(names.fold(filters.q), autoescape=True))
     if filters.country:
         parts.append(Store.marketplace_code == filters.country)
     if filters.status:
-        parts.append(condition(filters.status, now))
+        parts.append(condition(filters.status, now, page_order=page_order))
     return db.and_(*parts) if parts else true()
