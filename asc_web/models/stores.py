@@ -36,6 +36,8 @@ class Store(db.Model):
     __table_args__ = (
         Index("ix_stores_country_name", "marketplace_code", "name_key"),
         Index("ix_stores_created", "created_at"),
+        # A country's page, newest first (the home page's country filter; migration 0008).
+        Index("ix_stores_country_created", "marketplace_code", "created_at", "id"),
         # A marketplace's store per authorization: never two stores of one seller's marketplace.
         UniqueConstraint("authorization_id", "marketplace_code", name="uq_store_authorization_mp"),
     )

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from tests.integration.stores.conftest import HTMX, card_ids
-from tests.support.sql import counting
+from tests.support.sql import counting, sqlite_plan
 
 
 @pytest.fixture(autouse=True)
@@ -137,3 +137,19 @@ def test_the_card_endpoint_answers_a_fragment_for_htmx_and_a_page_otherwise(clie
     )
     assert "<html" in restore.text
     assert client.get("/stores/999/card").status_code == 404
+
+
+@pytest.mark.parametrize("query", ["?country=UK", "?country=UK&page=2"])
+def test_a_countrys_page_walks_an_index_in_date_order(app, client, stores, database_url, query):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    stores.make_many(60)
+    client.get("/" + query)
+    with counting(app) as statements:
+        assert client.get("/" + query).status_code == 200
+    pages = [(s, p) for s, p in statements if "FROM stores" in s and "LIMIT" in s]
+    assert pages
+    for statement, parameters in pages:
+        plan = sqlite_plan(app, statement, parameters)
+        # Rows come in the index's order: no sort of all the country's stores for a page.
+        assert not [line for top, line in plan if top and "TEMP B-TREE" in line], plan
