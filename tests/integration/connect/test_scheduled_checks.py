@@ -78,7 +78,11 @@ def test_two_workers_check_each_authorization_once_per_interval(
     connected_store("Amazon Store USA", "US")
     connected_store("Amazon Store Canada", "CA")  # shares the North America authorization
     connected_store("Amazon Store UK", "UK", "uk.primary@example.com")
-    settings = worker_settings(live.app, live.url, CHECK_INTERVAL="1h", **queue_settings)
+    # A read timeout well past the slow answers below, so that a slow answer under load is
+    # never a timeout whose retry the sandbox would count as one more Sellers call.
+    settings = worker_settings(
+        live.app, live.url, CHECK_INTERVAL="1h", HTTP_READ_TIMEOUT=20.0, **queue_settings
+    )
     workers = [Worker(settings, tmp_path / f"worker-{n}.log") for n in (1, 2)]
     try:
         wait_until(lambda: all(w.ticks() for w in workers), timeout=30, what="both workers")
