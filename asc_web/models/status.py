@@ -98,6 +98,11 @@ def store_status(store: Store, now: datetime) -> Status:
     )
 
 
+def _ended_by(moment):
+    """A SQL condition on ``Authorization``: revoked, or expired by ``moment``."""
+    return or_(Authorization.revoked_at.is_not(None), Authorization.expires_at <= moment)
+
+
 def condition(code: str, now: datetime, *, page_order: bool = False):
     """A SQL condition on ``Store`` selecting the stores whose status is ``code``.
 
@@ -121,13 +126,12 @@ def condition(code: str, now: datetime, *, page_order: bool = False):
     def authorizations(*where):
         return column.in_(select(Authorization.id).where(*where))
 
-    ended = or_(Authorization.revoked_at.is_not(None), Authorization.expires_at <= now)
     live = and_(Store.active, Store.id.not_in(waiting))
     rules = {
         "inactive": not_(Store.active),
         "awaiting": and_(Store.active, Store.id.in_(waiting)),
         "not_connected": and_(live, Store.authorization_id.is_(None)),
-        "reconnect_required": and_(live, authorizations(ended)),
+        "reconnect_required": and_(live, authorizations(_ended_by(now))),
         "renewal_due": and_(live, authorizations(
             Authorization.revoked_at.is_(None),
             Authorization.expires_at > now,
@@ -136,9 +140,7 @@ def condition(code: str, now: datetime, *, page_order: bool = False):
         "active": and_(live, authorizations(
             Authorization.revoked_at.is_(None), Authorization.expires_at > due
         )),
-        "attention": and_(live, authorizations(
-            or_(Authorization.revoked_at.is_not(None), Authorization.expires_at <= due)
-        )),
+        "attention": and_(live, authorizations(_ended_by(due))),
     }  # fmt: skip
     return rules[code]
 
@@ -163,7 +165,7 @@ def attention_count_select(now):
         .select_from(Authorization)
         .join(Store, Store.authorization_id == Authorization.id)
         .where(
-            or_(Authorization.revoked_at.is_not(None), Authorization.expires_at <= due),
+            _ended_by(due),
             Store.active,
             not_(open_attempt),
         )

@@ -14,7 +14,7 @@ from asc_web import clock
 from asc_web.amazon import lwa, sellers
 from asc_web.amazon.errors import AmazonError, merchant_message
 from asc_web.amazon.marketplaces import MARKETPLACES
-from asc_web.connect import services
+from asc_web.connect import login, services
 from asc_web.extensions import db
 from asc_web.models import (
     Authorization,
@@ -384,8 +384,6 @@ def test_amazons_error_for_a_store_deleted_meanwhile_is_kept_without_the_store(a
 
 
 def _login_request(seller: str = SELLER):
-    from asc_web.connect import login
-
     return login.LoginRequest(
         "https://example.com/callback", "amzn-state", seller, MARKETPLACES["US"]
     )
@@ -397,8 +395,6 @@ def test_the_login_uri_offers_unconnected_stores_of_the_region_oldest_first(app)
     older = insert_store(app, "Older Canada", "CA", created_at=start)
     twin = insert_store(app, "Twin Mexico", "MX", created_at=start)  # same time: by id
     insert_store(app, "Outlet UK", "UK", created_at=start - timedelta(days=1))  # Europe
-    from asc_web.connect import login
-
     with app.app_context():
         options = login.choice(_login_request())
         assert (options.authorization, options.renews) == (None, [])
@@ -408,8 +404,6 @@ def test_the_login_uri_offers_unconnected_stores_of_the_region_oldest_first(app)
 def test_the_login_uri_renews_the_sellers_authorization_with_its_stores(app):
     usa = insert_store(app, "Outlet USA", "US")
     insert_store(app, "Other Canada", "CA")
-    from asc_web.connect import login
-
     with app.app_context():
         add_authorization([usa], SELLER)
         db.session.commit()
