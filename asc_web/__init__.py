@@ -46,7 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
-    from . import auth, catalog, connect, health, maintenance, rendering, stores, tasks, web
+    from . import auth, catalog, connect, health, maintenance, rendering, stores, sync, tasks, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
     web.init_app(app)
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     connect.init_app(app)
     maintenance.init_app(app)
     tasks.init_app(app)
+    sync.init_app(app)
     _mount_sandbox(app)
     logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
     return app

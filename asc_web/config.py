@@ -93,7 +93,10 @@ def defaults() -> dict:
         # Background work (asc_web/tasks): connections are checked this often; "off" leaves
         # checking to `flask connections check` (cron).
         "CHECK_INTERVAL": "6h",
-        # How often each worker looks for due work (checks and reminders), in seconds.
+        # Each connected store's Amazon data (sales, orders, listings) is synced this often
+        # once its first import is done; "off" leaves syncing to `flask sync run` (cron).
+        "SYNC_INTERVAL": "15m",
+        # How often each worker looks for due work (checks, syncs, reminders), in seconds.
         "CHECK_TICK_SECONDS": 60,
         # The task queue: unset is a SQLite file in the instance folder; redis://… for
         # several servers.
@@ -198,6 +201,9 @@ def finish(config: dict, instance: Path) -> None:
             config["TOKEN_KEYS_FILE"] = str(instance / "token_keys")
     check_token_keys(config["TOKEN_KEYS"])
     config["CHECK_INTERVAL_SECONDS"] = parse_interval(config.get("CHECK_INTERVAL"))
+    config["SYNC_INTERVAL_SECONDS"] = parse_interval(
+        config.get("SYNC_INTERVAL"), "ASC_SYNC_INTERVAL"
+    )
     security = str(config.get("MAIL_SECURITY") or "starttls").lower()
     if security not in MAIL_SECURITY:
         raise ConfigError(
@@ -296,8 +302,9 @@ def check_token_keys(keys) -> None:
             ) from None
 
 
-def parse_interval(value) -> float | None:
-    """Seconds between scheduled checks from ``ASC_CHECK_INTERVAL``; None when "off"."""
+def parse_interval(value, name: str = "ASC_CHECK_INTERVAL") -> float | None:
+    """Seconds between scheduled runs from a setting such as ``ASC_CHECK_INTERVAL``; None
+    when "off"."""
     text = str(value if value is not None else "").strip().lower()
     if text in ("off", "none", "0", "false", ""):
         return None
@@ -306,10 +313,10 @@ def parse_interval(value) -> float | None:
     except ValueError:
         if not DURATION.match(text):
             raise ConfigError(
-                f"ASC_CHECK_INTERVAL must be a duration such as 6h, 90m, 1h30m or 2d (or a "
+                f"{name} must be a duration such as 6h, 90m, 1h30m or 2d (or a "
                 f"number of seconds, or off), not {value!r}."
             ) from None
         seconds = sum(float(n) * UNIT_SECONDS[u] for n, u in DURATION_PART.findall(text))
     if seconds < 1:
-        raise ConfigError("ASC_CHECK_INTERVAL must be at least one second (or off).")
+        raise ConfigError(f"{name} must be at least one second (or off).")
     return seconds

@@ -16,6 +16,9 @@ class Marketplace:
     region: str
     flag: str
     sandbox_path: str
+    currency: str
+    # Amazon's Sales API counts days in this zone; the console shows them the same way.
+    time_zone: str
     manage_apps_path: str = "/apps/manage"
 
 
@@ -23,13 +26,17 @@ MARKETPLACES: dict[str, Marketplace] = {
     m.code: m
     for m in (
         Marketplace("US", "United States", "ATVPDKIKX0DER",
-                    "https://sellercentral.amazon.com", "NA", "🇺🇸", "us"),
+                    "https://sellercentral.amazon.com", "NA", "🇺🇸", "us",
+                    "USD", "America/Los_Angeles"),
         Marketplace("CA", "Canada", "A2EUQ1WTGCTBG2",
-                    "https://sellercentral.amazon.ca", "NA", "🇨🇦", "ca"),
+                    "https://sellercentral.amazon.ca", "NA", "🇨🇦", "ca",
+                    "CAD", "America/Los_Angeles"),
         Marketplace("MX", "Mexico", "A1AM78C64UM0Y8",
-                    "https://sellercentral.amazon.com.mx", "NA", "🇲🇽", "mx"),
+                    "https://sellercentral.amazon.com.mx", "NA", "🇲🇽", "mx",
+                    "MXN", "America/Mexico_City"),
         Marketplace("UK", "United Kingdom", "A1F83G8C2ARO7P",
-                    "https://sellercentral-europe.amazon.com", "EU", "🇬🇧", "uk"),
+                    "https://sellercentral-europe.amazon.com", "EU", "🇬🇧", "uk",
+                    "GBP", "Europe/London"),
     )
 }  # fmt: skip
 

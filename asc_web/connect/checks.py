@@ -60,7 +60,7 @@ def access_token(authorization: Authorization, now: datetime, fresh: bool = Fals
     """A valid access token: the cached one (unless ``fresh``), or a new one from LWA."""
     vault = settings.vault()
     owner = authorization.vault_owner
-    if not fresh and _cached(authorization, now):
+    if not fresh and has_cached_token(authorization, now):
         try:
             return vault.decrypt(owner, authorization.access_token_encrypted)
         except InvalidToken:
@@ -73,7 +73,7 @@ def access_token(authorization: Authorization, now: datetime, fresh: bool = Fals
     return tokens.access_token
 
 
-def _cached(authorization: Authorization, now: datetime) -> bool:
+def has_cached_token(authorization: Authorization, now: datetime) -> bool:
     """Whether a cached access token is there and not about to expire."""
     expires = authorization.access_token_expires_at
     return bool(
@@ -110,7 +110,7 @@ def _wait_for(error: AmazonError) -> float:
 
 def _participations(authorization: Authorization, now: datetime):
     """The Sellers answer; a 403 on a cached access token is retried once with a fresh one."""
-    from_cache = _cached(authorization, now)
+    from_cache = has_cached_token(authorization, now)
     token, retries = with_retries(lambda: access_token(authorization, now))
     url = settings.endpoints().spapi(authorization.region)
     try:

@@ -18,7 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
-from .. import clock, htmx
+from .. import clock, htmx, tasks
 from ..amazon.errors import AmazonError
 from ..auth.wall import require_manager
 from ..db import writes
@@ -149,7 +149,7 @@ def callback():
             result = services.authorize(ctx, seller, code)
         except AmazonError as error:
             result = services.failed(error)
-        services.finish(ctx, result, current_user.id, clock.utcnow())
+        outcome = services.finish(ctx, result, current_user.id, clock.utcnow())
         db.session.commit()
     except Exception:
         # Nothing half-written stays, and the card offers Connect store again at once
@@ -158,7 +158,17 @@ def callback():
         services.abandon(attempt_id, current_user.id, clock.utcnow())
         db.session.commit()
         raise
+    if outcome.ok:
+        _start_sync(ctx.store_id)
     return _no_store(redirect(url_for("connect.result", attempt_id=attempt_id), 303))
+
+
+def _start_sync(store_id: int) -> None:
+    """Queue the store's first sync now (the worker's next look would find it due anyway)."""
+    try:
+        tasks.queue().sync_store(store_id)
+    except Exception:  # the queue's storage did not answer: the schedule picks it up later
+        log.exception("The sync of store %s could not be queued", store_id)
 
 
 @bp.get("/amazon/connect/<int:attempt_id>")

@@ -20,6 +20,7 @@ from ..models import AuthorizationAttempt, CommunicationError, Store
 from ..models.status import store_status
 from ..rendering import asc_date
 from ..stores.services import record_activity
+from ..sync import schedule as sync
 from . import authorizations, settings
 
 log = logging.getLogger(__name__)
@@ -395,6 +396,7 @@ def _save(ctx: Context, grant: Grant, user_id: int, now: datetime) -> Outcome:
         record_activity(store, user_id, action, f"{seller}; authorized until {until}.")
         verb = "is reconnected" if action == "reconnected" else "renewed its authorization"
     siblings = [s for s in authorizations.stores_of(authorization) if s.id != store.id]
+    sync.schedule_now([store, *siblings], now)  # the routes start the store's sync at once
     for sibling in siblings:
         record_activity(
             sibling, user_id, "renewed", f"Renewed with “{store.name}”: authorized until {until}."

@@ -1,6 +1,7 @@
 """Typed SQLAlchemy 2.0 models. Each model carries its own queries."""
 
 from .accounts import ROLES, Installation, User
+from .amazon_data import AmazonOrder, DailySales, Listing, RateBucket, StoreSync
 from .authorizations import Authorization, AuthorizationAttempt, CommunicationError, Participation
 from .background import CheckRun, MaintenanceLease, Reminder
 from .catalog import DEFAULT_ATTRIBUTES, DEFAULT_WEBSITE, ProductAttribute, Website
@@ -12,17 +13,22 @@ __all__ = [
     "PRODUCT_ID_TYPES",
     "Participation",
     "ROLES",
+    "AmazonOrder",
     "Authorization",
     "AuthorizationAttempt",
     "CheckRun",
     "CommunicationError",
+    "DailySales",
     "Installation",
+    "Listing",
     "MaintenanceLease",
     "PreSetupTask",
     "ProductAttribute",
+    "RateBucket",
     "Reminder",
     "Store",
     "StoreActivity",
+    "StoreSync",
     "User",
     "Website",
 ]

@@ -16,7 +16,7 @@ CHECK_LEASE = timedelta(minutes=10)
 
 
 def register(huey: Huey, app: Flask, tick_seconds: float):
-    """Register ASC Web's tasks on ``huey``; return (scheduled_work, check_all)."""
+    """Register ASC Web's tasks on ``huey``; return (scheduled_work, check_all, sync_store)."""
 
     # Every worker's scheduler enqueues this every tick; what it does is due work only, so
     # several workers running it still check each authorization once per interval.
@@ -41,6 +41,24 @@ def register(huey: Huey, app: Flask, tick_seconds: float):
 
             history.prune_if_due()
 
+    # Stores whose Amazon data is due (a first import goes on as Amazon's rates allow); the
+    # store's lease keeps two workers from syncing one store at once.
+    @huey.periodic_task(lambda _timestamp: True, name="sync_due", expires=max(2 * tick_seconds, 2))
+    def sync_due():
+        with app.app_context():
+            if current_app.config.get("SYNC_INTERVAL_SECONDS"):
+                from ..sync import services as sync
+
+                sync.run_due(budget_seconds=max(tick_seconds - 5, 1))
+
+    # A store just connected (or reconnected): start its import now, not at the next tick.
+    @huey.task(name="sync_store")
+    def sync_store(store_id: int):
+        with app.app_context():
+            from ..sync import services as sync
+
+            sync.run(store_id)
+
     @huey.task(name="check_all")
     def check_all(run_id: int):
         with app.app_context():
@@ -49,7 +67,7 @@ def register(huey: Huey, app: Flask, tick_seconds: float):
             check_runs.run(run_id, CHECK_LEASE)
             _send_reminders()
 
-    return scheduled_work, check_all
+    return scheduled_work, check_all, sync_store
 
 
 def run_scheduled_work() -> None:

@@ -22,6 +22,7 @@ class TaskQueue:
     huey: Huey
     scheduled_work: TaskWrapper
     check_all: TaskWrapper
+    sync_store: TaskWrapper
     tick_seconds: float
     where: str
 
@@ -41,8 +42,8 @@ def build(app: Flask) -> TaskQueue:
         huey = SqliteHuey(name, filename=str(path), results=False)
         where = str(path)
     tick = max(1.0, float(app.config.get("CHECK_TICK_SECONDS") or 60))
-    scheduled_work, check_all = jobs.register(huey, app, tick)
-    return TaskQueue(huey, scheduled_work, check_all, tick, where)
+    scheduled_work, check_all, sync_store = jobs.register(huey, app, tick)
+    return TaskQueue(huey, scheduled_work, check_all, sync_store, tick, where)
 
 
 def sqlite_path(url: str, instance: Path) -> Path:
