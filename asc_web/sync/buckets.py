@@ -18,6 +18,10 @@ from ..amazon.data import RATES
 from ..extensions import db
 from ..models import RateBucket
 
+# ASC Web asks at 90% of the rate: a request reaches Amazon a little earlier or later than
+# it left, and calls paced at exactly the rate would now and then find Amazon's bucket empty.
+PACE = 0.9
+
 
 def take(authorization_id: int, operation: str, now: datetime, rate: float | None = None) -> float:
     """Spend one request; 0.0 when spent, else the seconds until one is there. Commits.
@@ -25,7 +29,7 @@ def take(authorization_id: int, operation: str, now: datetime, rate: float | Non
     ``rate`` is the rate Amazon last stated, used when it is below the documented one.
     """
     documented, burst = RATES[operation]
-    rate = min(documented, rate) if rate else documented
+    rate = (min(documented, rate) if rate else documented) * PACE
     _ensure(authorization_id, operation, float(burst), now)
     for _ in range(20):
         row = db.session.execute(

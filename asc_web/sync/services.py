@@ -50,10 +50,15 @@ HISTORY_DAYS = 730
 RECENT_DAYS = 40
 # A new search starts this long before the previous one ended (orders updated on the edge).
 OVERLAP = timedelta(minutes=5)
+# A search that ended longer ago than this is followed by another one in the same run
+# (Amazon lists an order two minutes after it changes).
+CAUGHT_UP = timedelta(minutes=10)
 # One run holds its store this long at most (a killed run lets go when it passes).
 LEASE = timedelta(minutes=10)
 # A wait for Amazon's bucket this short is slept through; a longer one ends the run.
 SHORT_WAIT_SECONDS = 2.0
+# Amazon's 429s in a row on one call before the run stops and the store waits its turn.
+THROTTLED_RETRIES = 3
 # After a failure that is not Amazon's rate, try the store again after this long.
 RETRY_AFTER = timedelta(minutes=5)
 ORDER_FIELDS = ("purchased_at", "last_updated_at", "status", "items", "total_minor", "currency")
@@ -236,14 +241,27 @@ class _Job:
     # -- calls -------------------------------------------------------------------------
 
     def _call(self, operation: str, send):
-        """Pay for one call, then make it; a 403 on a cached token is retried fresh once."""
-        self._pay(operation)
+        """Pay for one call, then make it. Amazon's 429 is retried after the wait it asks
+        for, or the store pauses when that wait is long."""
+        for _ in range(THROTTLED_RETRIES):
+            self._pay(operation)
+            try:
+                return self._send(operation, send)
+            except AmazonError as error:
+                if error.status != 429 and error.code not in ("throttled", "QuotaExceeded"):
+                    raise
+                buckets.drain(self.authorization.id, operation, clock.utcnow())
+                wait = 1.0 / (error.rate_limit or data.RATES[operation][0])
+                if wait > SHORT_WAIT_SECONDS:
+                    raise _Pause(wait) from error
+                time.sleep(wait)
+        raise _Pause(SHORT_WAIT_SECONDS)
+
+    def _send(self, operation: str, send):
+        """Make a paid call; a 403 on a cached access token is retried with a fresh one."""
         try:
             return send(self._access_token())
         except AmazonError as error:
-            if error.status == 429 or error.code in ("throttled", "QuotaExceeded"):
-                buckets.drain(self.authorization.id, operation, clock.utcnow())
-                raise _Pause(1.0 / (error.rate_limit or data.RATES[operation][0])) from error
             # A 403 for a token LWA has just issued means the authorization itself is gone;
             # on a cached token it may only mean that token expired early.
             if error.code != "Unauthorized" or not self._token_from_cache:
@@ -345,8 +363,14 @@ class _Job:
                 .where(AmazonOrder.store_id == self.store.id)
             )  # fmt: skip
             db.session.commit()
-            if page.next_token is None:
+            if page.next_token is None and not self._behind(sync.orders_complete_until):
                 return
+
+    @staticmethod
+    def _behind(until: datetime | None) -> bool:
+        """Whether a finished search ended long ago (it ran for hours, or a revocation
+        stopped it): search again at once for what changed since."""
+        return until is not None and clock.utcnow() - until > CAUGHT_UP
 
     def _search_start(self) -> datetime:
         """Where a new search begins: a little before the last one ended, or the history."""

@@ -55,9 +55,10 @@ def register(huey: Huey, app: Flask, tick_seconds: float):
     @huey.task(name="sync_store")
     def sync_store(store_id: int):
         with app.app_context():
-            from ..sync import services as sync
+            if current_app.config.get("SYNC_INTERVAL_SECONDS"):  # off: cron runs syncs
+                from ..sync import services as sync
 
-            sync.run(store_id)
+                sync.run(store_id)
 
     @huey.task(name="check_all")
     def check_all(run_id: int):

@@ -30,6 +30,9 @@ def worker_settings(app, public_url: str, **settings) -> dict:
         "HTTP_READ_TIMEOUT": config["HTTP_READ_TIMEOUT"],
         "CHECK_BACKOFF_SECONDS": config.get("CHECK_BACKOFF_SECONDS", 0.5),
         "CHECK_TICK_SECONDS": 1,
+        # Syncing stores' Amazon data is off unless a test asks for it (it would call
+        # Amazon beside the checks those tests count).
+        "SYNC_INTERVAL": "off",
         "LOG_LEVEL": "DEBUG",
         **settings,
     }

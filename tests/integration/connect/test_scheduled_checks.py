@@ -145,12 +145,17 @@ def test_revoked_and_expired_authorizations_are_not_checked_again(
 
 
 def _run_queued_task(live) -> None:
-    """What a worker does: take the next task off the queue and run it."""
+    """What a worker does with Check all: take it off the queue and run it (the syncs that
+    connecting the stores queued before it are left out: they call no Sellers API)."""
     with live.app.app_context():
         huey = tasks.queue().huey
-        task = huey.dequeue()
-        assert task is not None, "nothing was queued"
-        huey.execute(task)
+        while True:
+            task = huey.dequeue()
+            assert task is not None, "nothing was queued"
+            if task.name == "check_all":
+                huey.execute(task)
+                return
+            assert task.name == "sync_store", task.name
 
 
 def test_check_all_queues_a_check_and_its_progress_polls_until_done(

@@ -3,6 +3,7 @@ resumable, within Amazon's rates."""
 
 from __future__ import annotations
 
+import subprocess
 from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -12,9 +13,14 @@ from sqlalchemy import func, select
 
 from asc_web import clock
 from asc_web.extensions import db
-from asc_web.models import AmazonOrder, Store, StoreSync
+from asc_web.models import AmazonOrder, CommunicationError, Listing, Store, StoreSync
+from asc_web.models.status import store_status
 from asc_web.sync import figures
 from asc_web.sync import services as sync
+from tests.reliability.servers import FLASK, ROOT, environment
+from tests.reliability.support import wait_until
+from tests.support import amazon
+from tests.support.worker import worker_settings
 
 
 def seeded_orders(live, store_id: int) -> dict:
@@ -61,3 +67,223 @@ def test_first_run_brings_the_30_day_sales_to_the_cent(live, connected_store):
     assert recent.total_minor > 0
     assert recent.currency == "USD"
     assert state.orders_imported == kept > 0
+
+
+# getOrders refills at 0.0167 requests a second: twenty minutes of sandbox clock hold its
+# whole burst of 20 pages again.
+REFILL = 20 * 60
+
+
+def run_once(live, store_id: int):
+    with live.app.app_context():
+        return sync.run(store_id)
+
+
+def run_to_the_end(live, hooks, store_id: int, rounds: int = 12) -> list[str]:
+    """Run the store's sync, moving the sandbox clock on whenever Amazon's rate pauses it."""
+    seen = []
+    for _ in range(rounds):
+        result = run_once(live, store_id)
+        seen.append(result.result)
+        if result.result == "done":
+            return seen
+        assert result.result == "paused", seen
+        hooks.post("clock", advance_seconds=REFILL)
+    raise AssertionError(f"not done after {rounds} runs: {seen}")
+
+
+def kept_orders(live, store_id: int) -> list[str]:
+    with live.app.app_context():
+        return list(
+            db.session.scalars(
+                select(AmazonOrder.amazon_order_id).where(AmazonOrder.store_id == store_id)
+            )
+        )
+
+
+def complete_until(live, store_id: int) -> datetime:
+    with live.app.app_context():
+        return db.session.get(StoreSync, store_id).orders_complete_until
+
+
+def expected_ids(seeded: dict, until: datetime) -> set[str]:
+    """The orders a complete search up to ``until`` holds: every one purchased by then."""
+    return {
+        order["AmazonOrderId"]
+        for order in seeded["orders"]
+        if datetime.fromisoformat(order["PurchaseDate"].replace("Z", "+00:00")) <= until
+    }
+
+
+def seller_and_marketplace(live, store_id: int) -> tuple[str, str]:
+    with live.app.app_context():
+        store = db.session.get(Store, store_id)
+        return store.authorization.selling_partner_id, store.marketplace.marketplace_id
+
+
+def test_an_added_order_and_listing_issue_appear_after_the_next_sync(live, connected_store, hooks):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    assert run_to_the_end(live, hooks, store_id) == ["paused", "done"]  # 2,328 orders
+    seller, marketplace = seller_and_marketplace(live, store_id)
+    with live.app.app_context():
+        before = db.session.get(StoreSync, store_id)
+        issues_before = before.listings_with_issues
+        listing = db.session.scalar(
+            select(Listing).where(Listing.store_id == store_id, Listing.issue_count == 0)
+        )
+        sku = listing.sku
+    order = create(live, "orders", seller_id=seller, marketplace_id=marketplace,
+                   items=[{"sku": sku, "quantity": 3}], status="Unshipped")  # fmt: skip
+    create(live, "listings/issues", seller_id=seller, marketplace_id=marketplace, sku=sku,
+           severity="ERROR", message="The item's brand is missing.")  # fmt: skip
+    hooks.post("clock", advance_seconds=180)  # Amazon lists an order two minutes after
+
+    assert run_once(live, store_id).result == "done"
+    with live.app.app_context():
+        mine = db.session.scalar(
+            select(AmazonOrder).where(AmazonOrder.amazon_order_id == order["AmazonOrderId"])
+        )
+        state = db.session.get(StoreSync, store_id)
+        recent = figures.recent_sales(db.session.get(Store, store_id), state, clock.utcnow())
+        flagged = db.session.get(Listing, (store_id, sku))
+    assert mine is not None and mine.status == "Unshipped" and mine.items == 3
+    assert mine.total_minor == int(Decimal(order["OrderTotal"]["Amount"]) * 100)
+    seeded = seeded_orders(live, store_id)
+    assert recent.total_minor == expected_30_days(seeded, clock_now(live))
+    assert state.listings_with_issues == issues_before + 1
+    assert {"code": flagged.issues[-1]["code"], "severity": "ERROR"}.items() <= flagged.issues[
+        -1
+    ].items()
+    assert "brand is missing" in flagged.issues[-1]["message"]
+
+
+def create(live, hook: str, **body) -> dict:
+    """Add an order or a listing issue through the sandbox's data hooks."""
+    answer = requests.post(f"{live.sandbox}/_hooks/{hook}", json=body, timeout=30)
+    assert answer.status_code == 201, answer.text
+    return answer.json()
+
+
+def clock_now(live) -> datetime:
+    with live.app.app_context():
+        return clock.utcnow()
+
+
+def test_a_repeated_import_changes_nothing(live, connected_store, hooks):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    run_to_the_end(live, hooks, store_id)
+    first = sorted(kept_orders(live, store_id))
+    with live.app.app_context():  # as if the run had not recorded how far it got
+        state = db.session.get(StoreSync, store_id)
+        state.orders_complete_until = None
+        state.phase = "importing"
+        db.session.commit()
+    run_to_the_end(live, hooks, store_id)
+    again = kept_orders(live, store_id)
+    assert sorted(again) == first and len(set(again)) == len(again)
+    seeded = seeded_orders(live, store_id)
+    assert set(again) == expected_ids(seeded, complete_until(live, store_id))
+
+
+def test_two_processes_at_once_import_each_order_once(live, connected_store, hooks, tmp_path):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    env = environment(worker_settings(live.app, live.url))
+    runs = [
+        subprocess.Popen(
+            [FLASK, "--app", "asc_web", "sync", "run", "--store", str(store_id)],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        for _ in range(2)
+    ]
+    outputs = [run.communicate(timeout=120)[0] for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert sorted("1 busy" in out for out in outputs) == [False, True], outputs  # one waited
+    run_to_the_end(live, hooks, store_id)
+    ids = kept_orders(live, store_id)
+    assert len(ids) == len(set(ids))
+    assert set(ids) == expected_ids(seeded_orders(live, store_id), complete_until(live, store_id))
+
+
+def test_a_killed_import_resumes_where_it_stopped(live, connected_store, hooks, tmp_path):
+    store_id = connected_store()  # the busiest seller: 86 pages, many runs
+    env = environment(worker_settings(live.app, live.url))
+    process = subprocess.Popen(
+        [FLASK, "--app", "asc_web", "sync", "run", "--store", str(store_id)],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+    def imported() -> int:
+        with live.app.app_context():
+            state = db.session.get(StoreSync, store_id)
+            return state.orders_imported if state else 0
+
+    try:
+        wait_until(lambda: imported() >= 500, timeout=60, what="500 orders imported", every=0.05)
+    finally:
+        process.kill()
+        process.wait(timeout=10)
+    assert imported() < 2000  # killed mid-import
+    assert run_once(live, store_id).result == "busy"  # its lease holds until it expires
+    hooks.post("clock", advance_seconds=sync.LEASE.total_seconds() + 60)
+    rounds = run_to_the_end(live, hooks, store_id)
+    assert len(rounds) >= 4  # 86 pages at Amazon's rate
+    ids = kept_orders(live, store_id)
+    assert len(ids) == len(set(ids)) > 8000
+    assert set(ids) == expected_ids(seeded_orders(live, store_id), complete_until(live, store_id))
+    stats = hooks.stats()["operations"]
+    seller, _ = seller_and_marketplace(live, store_id)
+    for operation in ("getOrderMetrics", "getOrders", "searchListingsItems"):
+        assert stats[operation][seller]["rate_exceeded"] is False, (operation, stats[operation])
+
+
+def test_a_revocation_mid_import_stops_the_sync_and_reconnecting_fills_the_gap(
+    live, merchant, connected_store, hooks
+):
+    store_id = connected_store()
+    assert run_once(live, store_id).result == "paused"  # 20 of 86 pages
+    seller, marketplace = seller_and_marketplace(live, store_id)
+    hooks.post("revoke", email="na.primary@example.com")
+    meanwhile = create(live, "orders", seller_id=seller, marketplace_id=marketplace)
+    hooks.post("clock", advance_seconds=REFILL)
+
+    assert run_once(live, store_id).result == "reconnect"
+    with live.app.app_context():
+        store = db.session.get(Store, store_id)
+        assert store_status(store, clock.utcnow()).code == "reconnect_required"
+        state = db.session.get(StoreSync, store_id)
+        assert state.last_problem == sync.RECONNECT and state.next_run_at is None
+        assert sync.due(clock.utcnow()) == []
+        logged = db.session.scalars(
+            select(CommunicationError.code).where(CommunicationError.store_id == store_id)
+        ).all()
+    assert "invalid_grant" in logged
+    assert meanwhile["AmazonOrderId"] not in kept_orders(live, store_id)
+
+    merchant.sign_in()
+    location = amazon.authorize(merchant.http, merchant.consent_url(store_id),
+                                "na.primary@example.com")  # fmt: skip
+    assert "reconnected" in merchant.http.get(location).text
+    run_to_the_end(live, hooks, store_id)
+    ids = kept_orders(live, store_id)
+    assert meanwhile["AmazonOrderId"] in ids
+    assert set(ids) == expected_ids(seeded_orders(live, store_id), complete_until(live, store_id))
+
+
+def test_amazons_429_pauses_the_store_and_the_next_run_goes_on(live, connected_store, hooks):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    hooks.post("fail", endpoint="orders", status=429, count=2)
+    first = run_once(live, store_id)
+    assert first.result == "paused"
+    with live.app.app_context():
+        state = db.session.get(StoreSync, store_id)
+        assert state.next_run_at > clock.utcnow() and state.last_problem is None
+        assert sync.due(clock.utcnow()) == []
+    hooks.post("clock", advance_seconds=REFILL)
+    run_to_the_end(live, hooks, store_id)
+    ids = kept_orders(live, store_id)
+    assert set(ids) == expected_ids(seeded_orders(live, store_id), complete_until(live, store_id))
+    assert hooks.stats()["pending_faults"] == 0
