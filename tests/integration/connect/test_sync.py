@@ -20,7 +20,7 @@ from asc_web.sync import services as sync
 from tests.reliability.servers import FLASK, ROOT, environment
 from tests.reliability.support import wait_until
 from tests.support import amazon
-from tests.support.worker import worker_settings
+from tests.support.worker import Worker, worker_settings
 
 
 def seeded_orders(live, store_id: int) -> dict:
@@ -287,3 +287,55 @@ def test_amazons_429_pauses_the_store_and_the_next_run_goes_on(live, connected_s
     ids = kept_orders(live, store_id)
     assert set(ids) == expected_ids(seeded_orders(live, store_id), complete_until(live, store_id))
     assert hooks.stats()["pending_faults"] == 0
+
+
+def test_an_inactive_store_is_not_synced_until_activated(live, connected_store):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    with live.app.app_context():
+        db.session.get(Store, store_id).active = False
+        db.session.commit()
+        assert sync.due(clock.utcnow()) == []
+        assert sync.run(store_id).result == "skipped"
+        assert db.session.scalar(select(func.count()).select_from(AmazonOrder)) == 0
+        db.session.get(Store, store_id).active = True
+        db.session.commit()
+        assert sync.due(clock.utcnow()) == [store_id]
+
+
+def test_amazons_failure_lands_in_the_errors_log_and_the_store_is_tried_again_later(
+    live, connected_store, hooks
+):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    hooks.post("fail", endpoint="sales", status=503, count=1)
+    assert run_once(live, store_id).result == "failed"
+    with live.app.app_context():
+        state = db.session.get(StoreSync, store_id)
+        assert state.last_problem == "Amazon is not available right now. Nothing was changed; " \
+            "try again later."  # fmt: skip
+        assert state.next_run_at - state.last_run_at >= sync.RETRY_AFTER
+        assert sync.due(clock.utcnow()) == []
+        logged = db.session.execute(
+            select(CommunicationError.operation, CommunicationError.store_id)
+        ).all()
+    assert ("sales", store_id) in logged
+    hooks.post("clock", advance_seconds=sync.RETRY_AFTER.total_seconds() + 1)
+    with live.app.app_context():
+        assert sync.due(clock.utcnow()) == [store_id]
+
+
+def test_the_worker_imports_a_connected_store_without_anyone_running_a_command(
+    live, connected_store, tmp_path
+):
+    settings = worker_settings(live.app, live.url, SYNC_INTERVAL="15m")
+    worker = Worker(settings, tmp_path / "worker.log")
+    try:
+        store_id = connected_store("Amazon Store Mexico", "MX")
+
+        def imported() -> bool:
+            with live.app.app_context():
+                state = db.session.get(StoreSync, store_id)
+                return bool(state and state.recent_sales is not None and state.orders_imported)
+
+        wait_until(imported, timeout=60, what="the worker's first sync", every=0.25)
+    finally:
+        worker.stop()
