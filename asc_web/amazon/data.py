@@ -71,6 +71,7 @@ class ListingRecord:
     name: str
     status: str
     issues: list[dict]
+    updated: datetime | None
 
 
 @dataclass(frozen=True)
@@ -127,15 +128,16 @@ def orders_page(
 
 def listings_page(
     base_url: str, token: str, seller_id: str, marketplace_id: str, *,
-    page_token: str | None = None, timeouts: Timeouts,
+    page_token: str | None = None, newest_first: bool = False, timeouts: Timeouts,
 ) -> ListingsPage:  # fmt: skip
-    """One page of the seller's listings in a marketplace, with summaries and issues."""
+    """One page of the seller's listings in a marketplace, with summaries and issues: by SKU,
+    or the most recently updated first."""
     params = {
         "marketplaceIds": marketplace_id,
         "includedData": "summaries,issues",
         "pageSize": str(LISTINGS_PER_PAGE),
-        "sortBy": "sku",
-        "sortOrder": "ASC",
+        "sortBy": "lastUpdatedDate" if newest_first else "sku",
+        "sortOrder": "DESC" if newest_first else "ASC",
     }
     if page_token:
         params["pageToken"] = page_token
@@ -188,6 +190,7 @@ def _order(entry: dict) -> Order:
 def _listing(item: dict) -> ListingRecord:
     """Read one listing's first summary and its issues."""
     summary = (item.get("summaries") or [{}])[0]
+    updated = summary.get("lastUpdatedDate")
     return ListingRecord(
         sku=str(item["sku"])[:64],
         asin=summary.get("asin"),
@@ -201,6 +204,7 @@ def _listing(item: dict) -> ListingRecord:
             }
             for issue in item.get("issues") or []
         ],
+        updated=_parse_time(updated) if updated else None,
     )
 
 

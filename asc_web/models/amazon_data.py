@@ -48,6 +48,8 @@ class StoreSync(db.Model):
     # and the listing counts of the last listings sync.
     recent_sales: Mapped[list | None] = mapped_column(JSON)
     listings_synced_at: Mapped[datetime | None]
+    # The last time every listing was read (the others read only the newest changes).
+    listings_full_at: Mapped[datetime | None]
     listings_total: Mapped[int | None]
     listings_with_issues: Mapped[int | None]
     last_run_at: Mapped[datetime | None]

@@ -5,7 +5,8 @@ A run of one store, on the task queue (or ``flask sync run``):
 1. takes the store's lease (one run per store at a time, however many workers and servers);
 2. daily sales of the whole history from getOrderMetrics (one call, days in the
    marketplace's time zone);
-3. every listing with its issues from searchListingsItems, listings gone from Amazon removed;
+3. listings with their issues from searchListingsItems: those updated since the last run
+   (newest first), and once a day all of them, removing those Amazon no longer has;
 4. orders from getOrders by ``LastUpdatedAfter``, one page at a time, each page written with
    the search's position in the same transaction: a killed run resumes at its next page, and a
    repeated page changes nothing (one row per Amazon order id, the newer update wins).
@@ -57,6 +58,9 @@ CAUGHT_UP = timedelta(minutes=10)
 LEASE = timedelta(minutes=10)
 # A wait for Amazon's bucket this short is slept through; a longer one ends the run.
 SHORT_WAIT_SECONDS = 2.0
+# Listings are read newest first until older ones come; once a day all of them are, and
+# those Amazon no longer has are removed.
+LISTINGS_FULL_EVERY = timedelta(days=1)
 # Amazon's 429s in a row on one call before the run stops and the store waits its turn.
 THROTTLED_RETRIES = 3
 # After a failure that is not Amazon's rate, try the store again after this long.
@@ -194,7 +198,7 @@ def _start_afresh(store_id: int, sync: StoreSync, seller: str) -> None:
     sync.selling_partner_id = seller
     sync.phase, sync.orders_imported, sync.first_order_day = "importing", 0, None
     sync.orders_complete_until = sync.search_after = sync.next_token = None
-    sync.metrics_synced_at = sync.listings_synced_at = None
+    sync.metrics_synced_at = sync.listings_synced_at = sync.listings_full_at = None
 
 
 def _stop_for_reconnect(store: Store, sync: StoreSync, now: datetime) -> RunResult:
@@ -413,29 +417,39 @@ class _Job:
     # -- listings ----------------------------------------------------------------------
 
     def listings(self) -> None:
-        """Every listing with its issues; listings Amazon no longer has are removed."""
+        """The listings updated since the last run (newest first, until older ones come),
+        and once a day every listing, removing those Amazon no longer has."""
         started = clock.utcnow()
+        whole = self.sync.listings_full_at
+        full = whole is None or started - whole >= LISTINGS_FULL_EVERY
+        since = None if full else self.sync.listings_synced_at - OVERLAP
         seller = self.authorization.selling_partner_id
         page_token = None
         while True:
             page = self._call("listings", lambda access, token=page_token: data.listings_page(
                 self.base, access, seller, self.market.marketplace_id, page_token=token,
-                timeouts=self.timeouts))  # fmt: skip
+                newest_first=not full, timeouts=self.timeouts))  # fmt: skip
             self.rates["listings"] = page.rate
             self._write_listings(page.listings, started)
             db.session.commit()
             page_token = page.next_token
-            if not page_token:
+            older = since is not None and any(
+                record.updated is not None and record.updated < since for record in page.listings
+            )
+            if not page_token or older:
                 break
-        db.session.execute(
-            delete(Listing).where(Listing.store_id == self.store.id, Listing.synced_at < started)
-        )
+        if full:
+            db.session.execute(
+                delete(Listing)
+                .where(Listing.store_id == self.store.id, Listing.synced_at < started)
+            )  # fmt: skip
+            self.sync.listings_full_at = started
+        self.sync.listings_synced_at = started
         counts = db.session.execute(
             select(func.count(), func.count().filter(Listing.issue_count > 0))
             .where(Listing.store_id == self.store.id)
         ).one()  # fmt: skip
         self.sync.listings_total, self.sync.listings_with_issues = counts
-        self.sync.listings_synced_at = started
         db.session.commit()
 
     def _write_listings(self, records: list[data.ListingRecord], started: datetime) -> None:

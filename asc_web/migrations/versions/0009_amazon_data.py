@@ -42,6 +42,7 @@ def upgrade():
         sa.Column("metrics_synced_at", sa.DateTime(), nullable=True),
         sa.Column("recent_sales", sa.JSON(), nullable=True),
         sa.Column("listings_synced_at", sa.DateTime(), nullable=True),
+        sa.Column("listings_full_at", sa.DateTime(), nullable=True),
         sa.Column("listings_total", sa.Integer(), nullable=True),
         sa.Column("listings_with_issues", sa.Integer(), nullable=True),
         sa.Column("last_run_at", sa.DateTime(), nullable=True),

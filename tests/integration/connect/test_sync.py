@@ -138,7 +138,12 @@ def test_an_added_order_and_listing_issue_appear_after_the_next_sync(live, conne
            severity="ERROR", message="The item's brand is missing.")  # fmt: skip
     hooks.post("clock", advance_seconds=180)  # Amazon lists an order two minutes after
 
+    listing_calls = hooks.stats()["operations"]["searchListingsItems"][seller]["calls"]
     assert run_once(live, store_id).result == "done"
+    # Only the newest listings are read again (a first page of 20 holds the changed one).
+    assert hooks.stats()["operations"]["searchListingsItems"][seller]["calls"] == (
+        listing_calls + 1
+    )
     with live.app.app_context():
         mine = db.session.scalar(
             select(AmazonOrder).where(AmazonOrder.amazon_order_id == order["AmazonOrderId"])
@@ -339,3 +344,25 @@ def test_the_worker_imports_a_connected_store_without_anyone_running_a_command(
         wait_until(imported, timeout=60, what="the worker's first sync", every=0.25)
     finally:
         worker.stop()
+
+
+def test_once_a_day_every_listing_is_read_and_those_amazon_no_longer_has_go(
+    live, connected_store, hooks
+):
+    store_id = connected_store("Amazon Store Mexico", "MX")
+    run_to_the_end(live, hooks, store_id)
+    with live.app.app_context():
+        total = db.session.get(StoreSync, store_id).listings_total
+        db.session.add(Listing(store_id=store_id, sku="GONE-1", name="Sold out for good",
+                               status="", issue_count=0, issues=[],
+                               synced_at=clock.utcnow()))  # fmt: skip
+        db.session.commit()
+    hooks.post("clock", advance_seconds=3600)
+    run_to_the_end(live, hooks, store_id)
+    with live.app.app_context():
+        assert db.session.get(Listing, (store_id, "GONE-1")) is not None  # a newest-first read
+    hooks.post("clock", advance_seconds=sync.LISTINGS_FULL_EVERY.total_seconds())
+    run_to_the_end(live, hooks, store_id)
+    with live.app.app_context():
+        assert db.session.get(Listing, (store_id, "GONE-1")) is None
+        assert db.session.get(StoreSync, store_id).listings_total == total
