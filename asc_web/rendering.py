@@ -1,14 +1,20 @@
-"""App-wide rendering helpers for templates: store links built fast, dates as merchants read them.
+"""App-wide rendering helpers for templates: store links built fast, dates as merchants read
+them, money and counts as each marketplace writes them.
 
 ``create_app`` registers them on every template (``rendering.init_app``); dates are only
 ever written through these filters (English month names, no platform-dependent
-``strftime`` flags).
+``strftime`` flags); money and counts only through ``money`` and ``number`` (Babel, with
+the marketplace's CLDR locale: "$1,234.56" in the US, "£1,234.56" in the UK).
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from functools import cache
 
+from babel import Locale
+from babel.numbers import format_currency, format_decimal, get_currency_precision
 from flask import Flask, request, url_for
 from markupsafe import Markup, escape
 
@@ -21,6 +27,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(asc_datetime)
     app.add_template_filter(asc_log_time)
     app.add_template_filter(iso)
+    app.add_template_filter(money)
+    app.add_template_filter(number)
     app.add_template_global(store_url)
 
 
@@ -42,6 +50,25 @@ def asc_log_time(value: datetime, seconds: bool = True) -> str:
 def iso(value: datetime) -> str:
     """A moment for a ``datetime`` attribute."""
     return value.isoformat()
+
+
+@cache
+def _locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+def money(minor: int, marketplace, currency: str | None = None) -> str:
+    """An amount kept in minor units, as ``marketplace`` writes it: ``money(123456, US)`` is
+    "$1,234.56", in es_MX "$1,234.56", in en_GB "£1,234.56" (``currency``: another currency
+    than the marketplace's, such as an order's)."""
+    currency = currency or marketplace.currency
+    amount = Decimal(int(minor)).scaleb(-get_currency_precision(currency))
+    return format_currency(amount, currency, locale=_locale(marketplace.locale))
+
+
+def number(value: int, marketplace) -> str:
+    """A count as ``marketplace`` writes it: "1,240"."""
+    return format_decimal(value, locale=_locale(marketplace.locale))
 
 
 # ``url_for`` costs tens of microseconds a call and a home page of 24 cards links each card

@@ -19,6 +19,8 @@ class Marketplace:
     currency: str
     # Amazon's Sales API counts days in this zone; the console shows them the same way.
     time_zone: str
+    # How the marketplace writes money and numbers (a CLDR locale for Babel).
+    locale: str
     manage_apps_path: str = "/apps/manage"
 
 
@@ -27,16 +29,16 @@ MARKETPLACES: dict[str, Marketplace] = {
     for m in (
         Marketplace("US", "United States", "ATVPDKIKX0DER",
                     "https://sellercentral.amazon.com", "NA", "🇺🇸", "us",
-                    "USD", "America/Los_Angeles"),
+                    "USD", "America/Los_Angeles", "en_US"),
         Marketplace("CA", "Canada", "A2EUQ1WTGCTBG2",
                     "https://sellercentral.amazon.ca", "NA", "🇨🇦", "ca",
-                    "CAD", "America/Los_Angeles"),
+                    "CAD", "America/Los_Angeles", "en_CA"),
         Marketplace("MX", "Mexico", "A1AM78C64UM0Y8",
                     "https://sellercentral.amazon.com.mx", "NA", "🇲🇽", "mx",
-                    "MXN", "America/Mexico_City"),
+                    "MXN", "America/Mexico_City", "es_MX"),
         Marketplace("UK", "United Kingdom", "A1F83G8C2ARO7P",
                     "https://sellercentral-europe.amazon.com", "EU", "🇬🇧", "uk",
-                    "GBP", "Europe/London"),
+                    "GBP", "Europe/London", "en_GB"),
     )
 }  # fmt: skip
 

@@ -65,6 +65,9 @@ class Store(db.Model):
     website = relationship("Website", lazy="joined", innerjoin=True)
     attribute = relationship("ProductAttribute", lazy="joined", innerjoin=True)
     authorization = relationship("Authorization", back_populates="stores", lazy="joined")
+    # What the sync kept for the card (30-day sales, listing counts, import progress): loaded
+    # with the store in the same query, so a page of cards costs no query per card.
+    sync = relationship("StoreSync", lazy="joined", uselist=False, viewonly=True)
     attempts = relationship(
         "AuthorizationAttempt", back_populates="store", lazy="raise",
         cascade="all, delete-orphan", passive_deletes=True,

@@ -16,7 +16,7 @@ from .. import clock, htmx
 from ..extensions import db
 from ..models import CommunicationError, Store
 from ..models.status import store_status
-from . import bp, links, listing, services
+from . import bp, links, listing, services, store_data
 from .forms import SettingsForm
 
 # Pages an action can be started from; the answer goes back there.
@@ -95,9 +95,10 @@ def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200,
     """The store dashboard: the whole page, or its ``#dashboard`` fragment for htmx."""
     if form is None and current_user.can_manage:
         form = SettingsForm(formdata=None, obj=store, store_id=store.id)
+    now = clock.utcnow()
     context = {
         "store": store,
-        "status": store_status(store, clock.utcnow()),
+        "status": store_status(store, now),
         "form": form,
         "origin": "dashboard",
         "activity": [
@@ -111,6 +112,7 @@ def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200,
         ],
         "seller_central": links.seller_central(store.marketplace),
         "recent_errors": recent_errors(store.id),
+        "amazon": store_data.load(store, request.args, now),
         **extra,
     }
     template = "stores/_dashboard.html" if htmx.wants_fragment() else "stores/dashboard.html"

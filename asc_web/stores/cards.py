@@ -16,6 +16,8 @@ from markupsafe import Markup, escape
 
 from .. import clock
 from ..models.freshness import LastChecked, last_checked
+from ..sync import figures
+from . import charts
 
 
 class CardKit:
@@ -40,6 +42,15 @@ class CardKit:
         """When Amazon last answered for ``authorization``, in words (status ``code``)."""
         ended = code == "reconnect_required"
         return last_checked(authorization.last_checked_at, self.now, ended)
+
+    def sync_figures(self, store, status) -> figures.CardFigures | None:
+        """The store's Amazon figures for its card (from the sync row loaded with it)."""
+        return figures.for_card(store, status.code, self.now)
+
+    @staticmethod
+    def sparkline(recent: figures.Recent) -> charts.Sparkline:
+        """The card's sparkline of the 30 daily figures."""
+        return charts.sparkline(recent.daily_minor)
 
 
 def card_kit() -> CardKit:

@@ -1,0 +1,132 @@
+"""A connected store's Amazon data in Chromium: the card shows the import under way, then
+the 30-day sales with a sparkline, without a reload; the total matches the sandbox's seeded
+orders to the cent. A real worker process syncs, as in production."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from asc_web import clock
+from asc_web.amazon.marketplaces import MARKETPLACES
+from asc_web.extensions import db
+from asc_web.models import Store
+from asc_web.rendering import money
+from tests.e2e.test_connect import _in_new_tab, _prepare, _sign_in
+from tests.support.accessibility import audit, with_axe
+from tests.support.browser import ARTIFACTS, screenshot
+from tests.support.worker import Worker, worker_settings
+
+pytestmark = pytest.mark.browser
+
+
+def expected_30_days(live_server, store_id: int) -> tuple[int, str]:
+    """Cents of the orders Amazon counts in sales, purchased in the last 30 days of the
+    marketplace's time zone, from the sandbox's own list of seeded orders; and the day the
+    window ends."""
+    with live_server.app.app_context():
+        store = db.session.get(Store, store_id)
+        seller = store.authorization.selling_partner_id
+        marketplace_id = store.marketplace.marketplace_id
+        now = clock.utcnow()
+    answer = requests.get(
+        f"{live_server.sandbox}/_hooks/orders",
+        params={"seller_id": seller, "marketplace_id": marketplace_id},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    seeded = answer.json()
+    zone = ZoneInfo(seeded["time_zone"])
+    last = now.astimezone(zone).date()
+    first = last - timedelta(days=29)
+    total = Decimal(0)
+    for order in seeded["orders"]:
+        purchased = datetime.fromisoformat(order["PurchaseDate"].replace("Z", "+00:00"))
+        if order["CountedInSales"] and first <= purchased.astimezone(zone).date() <= last:
+            total += Decimal(order["OrderTotal"]["Amount"])
+    return int(total * 100), last.isoformat()
+
+
+@pytest.fixture
+def axe_page(browser):
+    """A page whose every document loads axe-core (the page's CSP still applies)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    with_axe(context)
+    yield context.new_page()
+    context.close()
+
+
+def part(locator, name: str) -> None:
+    """A screenshot of one part of the page (a whole dashboard is too tall to look at)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    locator.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def test_a_connected_store_shows_its_import_then_its_30_day_sales_without_reload(
+    live_server, axe_page, tmp_path
+):
+    page = axe_page
+    store_id = _prepare(live_server, "Amazon Store USA", "US")
+    worker = Worker(worker_settings(live_server.app, live_server.url), tmp_path / "worker.log")
+    try:
+        _sign_in(page, live_server)
+        page.evaluate("window.__noReload = true")
+        card = page.get_by_role("article", name="Amazon Store USA", exact=True)
+        _in_new_tab(page, card, "Connect store", "na.primary@example.com")
+        expect(card).to_contain_text("Active", timeout=10_000)
+
+        # The busiest seeded seller (about 8,500 orders): Amazon's getOrders rate keeps the
+        # first import going over many runs, and the card follows it by itself.
+        progress = card.get_by_role("status").filter(has_text="Importing orders")
+        expect(progress).to_have_text(re.compile(r"Importing orders … [1-9][\d,]* so far"),
+                                      timeout=30_000)  # fmt: skip
+        first_count = int(re.search(r"… ([\d,]+) so far", progress.inner_text()).group(1)
+                          .replace(",", ""))  # fmt: skip
+        expect(card.get_by_text("Sales, last 30 days")).to_be_visible(timeout=30_000)
+        sparkline = card.get_by_role("img", name=re.compile(r"^Daily sales from "))
+        expect(sparkline).to_be_visible()
+
+        cents, _last_day = expected_30_days(live_server, store_id)
+        assert cents > 0
+        written = money(cents, MARKETPLACES["US"])
+        expect(card.locator(".figure-value .money")).to_have_text(written)
+        expect(sparkline).to_have_accessible_name(re.compile(re.escape(f"{written} in total")))
+        assert page.evaluate("window.__noReload") is True
+        screenshot(page, "amazon-data-1-card-importing-desktop")
+
+        # Still no reload: the count goes on growing while the import runs.
+        expect(progress).not_to_have_text(f"Importing orders … {first_count:,} so far",
+                                          timeout=120_000)  # fmt: skip
+        assert page.evaluate("window.__noReload") is True
+
+        problems = audit(page, "home with a store importing")  # leaves the page at 390 px
+        expect(card.locator(".sparkline")).to_be_visible()
+        card.scroll_into_view_if_needed()
+        screenshot(page, "amazon-data-2-card-390px")
+
+        page.set_viewport_size({"width": 1280, "height": 860})
+        card.get_by_role("link", name="View Store").click()
+        expect(page.get_by_role("heading", name="Sales", exact=True)).to_be_visible()
+        expect(page.locator("#sales")).to_contain_text("Lifetime sales")
+        expect(page.locator("#recent-orders tbody tr")).to_have_count(20)
+        page.get_by_role("link", name="Week", exact=True).click()
+        expect(page.get_by_role("heading", name="Revenue by week")).to_be_visible()
+        page.get_by_text("Show the figures as a table").click()
+        expect(page.locator("#sales details table tbody tr")).to_have_count(26)
+        screenshot(page, "amazon-data-3-dashboard-desktop")
+        part(page.locator("#sales"), "amazon-data-3a-dashboard-sales")
+        part(page.locator("#recent-orders"), "amazon-data-3b-dashboard-orders")
+        part(page.locator("#listings-with-issues"), "amazon-data-3c-dashboard-issues")
+        problems += audit(page, "dashboard with Amazon data")  # leaves the page at 390 px
+        screenshot(page, "amazon-data-4-dashboard-390px")
+        part(page.locator("#sales"), "amazon-data-4a-dashboard-sales-390px")
+        part(page.locator("#recent-orders"), "amazon-data-4b-dashboard-orders-390px")
+        assert not problems, "\n".join(problems)
+    finally:
+        worker.stop()
