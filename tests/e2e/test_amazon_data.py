@@ -73,7 +73,10 @@ def test_a_connected_store_shows_its_import_then_its_30_day_sales_without_reload
 ):
     page = axe_page
     store_id = _prepare(live_server, "Amazon Store USA", "US")
-    worker = Worker(worker_settings(live_server.app, live_server.url), tmp_path / "worker.log")
+    worker = Worker(
+        worker_settings(live_server.app, live_server.url, SYNC_INTERVAL="15m"),
+        tmp_path / "worker.log",
+    )
     try:
         _sign_in(page, live_server)
         page.evaluate("window.__noReload = true")
