@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Store
 from ..models.status import LABELS, Status, condition, store_status
 from ..models.status import attention_count as _attention_count
-from . import names
+from . import search
 
 PER_PAGE = 24
 MAX_QUERY_LENGTH = 100
@@ -114,10 +114,14 @@ def attention_count(now: datetime) -> int:
 def load(filters: Filters, now: datetime) -> StorePage:
     """Count all and matching stores in one query, the attention count, then one page."""
     if filters.active:
-        where = _conditions(filters, now, page_order=True)
-        counted = _conditions(filters, now)
-        matching = select(func.count()).select_from(Store).where(counted).scalar_subquery()
-        total, matching = db.session.execute(select(_TOTAL, matching)).one()
+        dialect = db.session.get_bind().dialect.name
+        where = _conditions(filters, now, dialect, page_order=True)
+        if filters.q and not (filters.country or filters.status):
+            counting = search.count(filters.q, dialect)
+        else:
+            counted = _conditions(filters, now, dialect)
+            counting = select(func.count()).select_from(Store).where(counted)
+        total, matching = db.session.execute(select(_TOTAL, counting.scalar_subquery())).one()
     else:
         where = None
         total = matching = db.session.scalar(_TOTAL_ONLY)
@@ -153,12 +157,12 @@ _TOTAL_ONLY = select(_TOTAL)
 _FIRST_PAGE = _page_query(true())
 
 
-def _conditions(filters: Filters, now: datetime, page_order: bool = False):
-    """The SQL condition selecting the stores the filters let through (``page_order``: for
-    a page, newest first; see ``models.status.condition``)."""
+def _conditions(filters: Filters, now: datetime, dialect: str, page_order: bool = False):
+    """The SQL condition selecting the stores the filters let through on the database
+    ``dialect`` (``page_order``: for a page, newest first; see ``models.status.condition``)."""
     parts = []
     if filters.q:
-        parts.append(Store.name_key.contains(names.fold(filters.q), autoescape=True))
+        parts.append(search.condition(filters.q, dialect))
     if filters.country:
         parts.append(Store.marketplace_code == filters.country)
     if filters.status:
