@@ -115,7 +115,6 @@ def load(filters: Filters, now: datetime) -> StorePage:
     """Count all and matching stores in one query, the attention count, then one page."""
     if filters.active:
         dialect = db.session.get_bind().dialect.name
-        where = _conditions(filters, now, dialect, page_order=True)
         if filters.q and not (filters.country or filters.status):
             counting = search.count(filters.q, dialect)
         else:
@@ -123,16 +122,22 @@ def load(filters: Filters, now: datetime) -> StorePage:
             counting = select(func.count()).select_from(Store).where(counted)
         total, matching = db.session.execute(select(_TOTAL, counting.scalar_subquery())).one()
     else:
-        where = None
         total = matching = db.session.scalar(_TOTAL_ONLY)
     attention = _attention_count(db.session, now)
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(filters.page, pages)
+    offset = (page - 1) * PER_PAGE
     cards: list[tuple[Store, Status]] = []
     if matching:
-        query = _FIRST_PAGE if where is None else _page_query(where)
+        query = _FIRST_PAGE
+        if filters.active:
+            # The count says how common the matches are: when the page walking the stores
+            # newest first meets its matches sooner than the name index lists them all, walk.
+            index = not search.walk_is_shorter(matching, total, offset + PER_PAGE)
+            where = _conditions(filters, now, dialect, page_order=True, name_index=index)
+            query = _page_query(where)
         # Website, connection and the open attempt come in the same row.
-        rows = db.session.scalars(query, {"offset": (page - 1) * PER_PAGE})
+        rows = db.session.scalars(query, {"offset": offset})
         cards = [(store, store_status(store, now)) for store in rows]
     return StorePage(cards, total, matching, page, pages, replace(filters, page=page), attention)
 
@@ -157,12 +162,16 @@ _TOTAL_ONLY = select(_TOTAL)
 _FIRST_PAGE = _page_query(true())
 
 
-def _conditions(filters: Filters, now: datetime, dialect: str, page_order: bool = False):
+def _conditions(
+    filters: Filters, now: datetime, dialect: str, page_order: bool = False,
+    name_index: bool = True,
+):  # fmt: skip
     """The SQL condition selecting the stores the filters let through on the database
-    ``dialect`` (``page_order``: for a page, newest first; see ``models.status.condition``)."""
+    ``dialect`` (``page_order``: for a page, newest first; see ``models.status.condition``;
+    ``name_index``: see ``search.condition``)."""
     parts = []
     if filters.q:
-        parts.append(search.condition(filters.q, dialect))
+        parts.append(search.condition(filters.q, dialect, name_index))
     if filters.country:
         parts.append(Store.marketplace_code == filters.country)
     if filters.status:

@@ -22,14 +22,16 @@ def fts5_phrase(text: str) -> str:
     return '"' + text.replace('"', '""') + '"'
 
 
-def condition(query: str, dialect: str):
+def condition(query: str, dialect: str, index: bool = True):
     """The SQL condition on ``Store``: its name contains ``query``, both folded
-    (``names.fold``), on the database ``dialect`` (SQLAlchemy's name)."""
+    (``names.fold``), on the database ``dialect`` (SQLAlchemy's name). ``index=False``: each
+    store's name is checked, not looked up in SQLite's index (a page walking the stores
+    newest first, see ``walk_is_shorter``; PostgreSQL's planner makes that choice itself)."""
     key = names.fold(query)
     if "\x00" in key:
         # FTS5 ends a query at a NUL; no stored name holds one (``names.problem``).
         return false()
-    if dialect == "sqlite" and len(key) >= MIN_INDEXED_LENGTH:
+    if index and dialect == "sqlite" and len(key) >= MIN_INDEXED_LENGTH:
         return Store.id.in_(_matches(key))
     return _substring(key)
 
@@ -41,6 +43,15 @@ def count(query: str, dialect: str):
         # Counted in the index alone: no store row is read.
         return select(func.count()).select_from(_index).where(_match(key))
     return select(func.count()).select_from(Store).where(condition(query, dialect))
+
+
+def walk_is_shorter(matching: int, total: int, wanted: int) -> bool:
+    """Whether walking the ``total`` stores in date order meets ``wanted`` of the ``matching``
+    ones in fewer rows than the index returns (all ``matching``, then sorted), matches being
+    spread evenly. A trigram index is slow for a common query, as ``store`` in a list of
+    "Amazon Store …": every store is a match, for each of its trigrams.
+    """
+    return wanted * total < matching * matching
 
 
 def _matches(key: str):
@@ -57,7 +68,8 @@ def _substring(key: str):
     """``LIKE '%key%'`` with ``%``, ``_`` and the escape character taken literally.
 
     PostgreSQL answers it from the pg_trgm index (or reads the table when that is cheaper,
-    as for queries of fewer than 3 characters). On SQLite it is the fallback for queries too
-    short for trigrams: FTS5 finds nothing for them, so ``stores.name_key`` is read instead.
+    as for queries of fewer than 3 characters). On SQLite it answers queries too short for
+    trigrams (FTS5 finds nothing for them, so ``stores.name_key`` is read instead) and the
+    pages that walk the stores newest first.
     """
     return Store.name_key.contains(key, autoescape=True)

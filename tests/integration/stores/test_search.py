@@ -112,6 +112,30 @@ def test_a_search_reads_the_name_index_not_every_store_on_sqlite(app, client, st
         assert len(scans) <= int("count(*)" in statement), plan
 
 
+def test_a_common_query_pages_like_the_unfiltered_list_whichever_way_it_is_read(client, stores):
+    stores.make_many(60)  # every name contains "store"
+    for page in (1, 2, 3):  # the first pages walk the date order; the last uses the index
+        plain = card_ids(client.get(f"/?page={page}").text)
+        assert card_ids(client.get(f"/?q=store&page={page}").text) == plain, page
+    assert len(plain) == 12
+
+
+def test_a_common_querys_first_page_walks_the_date_order_on_sqlite(
+    app, client, stores, database_url
+):
+    if not database_url.startswith("sqlite"):
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    stores.make_many(60)
+    client.get("/?q=store")
+    with counting(app) as statements:
+        assert len(card_ids(client.get("/?q=store").text)) == 24
+    (page,) = [(s, p) for s, p in statements if "FROM stores" in s and "LIMIT" in s]
+    plan = sqlite_plan(app, *page)
+    # The newest stores are read until 24 match: neither every match listed nor a sort.
+    assert not [line for _top, line in plan if "stores_name_search" in line], plan
+    assert not [line for top, line in plan if top and "TEMP B-TREE" in line], plan
+
+
 def test_a_search_uses_the_trigram_index_on_postgresql(app, client, stores, database_url):
     if database_url.startswith("sqlite"):
         pytest.skip("pg_trgm is PostgreSQL's")
