@@ -56,11 +56,18 @@ SQLITE_DOWNGRADE = (
 
 
 def upgrade():
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
+    bind = op.get_bind()
+    if bind.dialect.name == "sqlite":
+        version = bind.exec_driver_sql("SELECT sqlite_version()").scalar()
+        if tuple(int(part) for part in version.split(".")[:2]) < (3, 34):
+            raise RuntimeError(
+                f"Store search needs SQLite 3.34 or newer (FTS5's trigram tokenizer); this "
+                f"Python uses SQLite {version}. Run ASC Web with a Python built with a newer "
+                "SQLite (python.org's builds and current Linux distributions have one)."
+            )
         for statement in SQLITE_UPGRADE:
             op.execute(statement)
-    elif dialect == "postgresql":
+    elif bind.dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
         op.create_index(
             "ix_stores_name_key_trgm", "stores", ["name_key"],
