@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import Store
 from ..models.status import LABELS, Status, condition, store_status
 from ..models.status import attention_count as _attention_count
-from . import names
+from . import search
 
 PER_PAGE = 24
 MAX_QUERY_LENGTH = 100
@@ -114,21 +114,30 @@ def attention_count(now: datetime) -> int:
 def load(filters: Filters, now: datetime) -> StorePage:
     """Count all and matching stores in one query, the attention count, then one page."""
     if filters.active:
-        where = _conditions(filters, now, page_order=True)
-        counted = _conditions(filters, now)
-        matching = select(func.count()).select_from(Store).where(counted).scalar_subquery()
-        total, matching = db.session.execute(select(_TOTAL, matching)).one()
+        dialect = db.session.get_bind().dialect.name
+        if filters.q and not (filters.country or filters.status):
+            counting = search.count(filters.q, dialect)
+        else:
+            counted = _conditions(filters, now, dialect)
+            counting = select(func.count()).select_from(Store).where(counted)
+        total, matching = db.session.execute(select(_TOTAL, counting.scalar_subquery())).one()
     else:
-        where = None
         total = matching = db.session.scalar(_TOTAL_ONLY)
     attention = _attention_count(db.session, now)
     pages = max(1, math.ceil(matching / PER_PAGE))
     page = min(filters.page, pages)
+    offset = (page - 1) * PER_PAGE
     cards: list[tuple[Store, Status]] = []
     if matching:
-        query = _FIRST_PAGE if where is None else _page_query(where)
+        query = _FIRST_PAGE
+        if filters.active:
+            # The count says how common the matches are: when the page walking the stores
+            # newest first meets its matches sooner than the name index lists them all, walk.
+            index = not search.walk_is_shorter(matching, total, offset + PER_PAGE)
+            where = _conditions(filters, now, dialect, page_order=True, name_index=index)
+            query = _page_query(where)
         # Website, connection and the open attempt come in the same row.
-        rows = db.session.scalars(query, {"offset": (page - 1) * PER_PAGE})
+        rows = db.session.scalars(query, {"offset": offset})
         cards = [(store, store_status(store, now)) for store in rows]
     return StorePage(cards, total, matching, page, pages, replace(filters, page=page), attention)
 
@@ -153,12 +162,16 @@ _TOTAL_ONLY = select(_TOTAL)
 _FIRST_PAGE = _page_query(true())
 
 
-def _conditions(filters: Filters, now: datetime, page_order: bool = False):
-    """The SQL condition selecting the stores the filters let through (``page_order``: for
-    a page, newest first; see ``models.status.condition``)."""
+def _conditions(
+    filters: Filters, now: datetime, dialect: str, page_order: bool = False,
+    name_index: bool = True,
+):  # fmt: skip
+    """The SQL condition selecting the stores the filters let through on the database
+    ``dialect`` (``page_order``: for a page, newest first; see ``models.status.condition``;
+    ``name_index``: see ``search.condition``)."""
     parts = []
     if filters.q:
-        parts.append(Store.name_key.contains(names.fold(filters.q), autoescape=True))
+        parts.append(search.condition(filters.q, dialect, name_index))
     if filters.country:
         parts.append(Store.marketplace_code == filters.country)
     if filters.status:
