@@ -1,5 +1,5 @@
 """Search by store name: the stores whose folded name contains the folded query, found
-through the trigram index of migration 0009 (SQLite FTS5, PostgreSQL pg_trgm)."""
+through the trigram index of migration 0010 (SQLite FTS5, PostgreSQL pg_trgm)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from . import names
 # A trigram index holds the names' 3-character pieces: a shorter query has none to look up.
 MIN_INDEXED_LENGTH = 3
 
-# SQLite's FTS5 table over ``stores.name_key`` (migration 0009; its triggers keep it in step
+# SQLite's FTS5 table over ``stores.name_key`` (migration 0010; its triggers keep it in step
 # with the stores). Not a model: ``create_all`` would make it a plain table.
 _index = table("stores_name_search", column("rowid"), column("name_key"))
 

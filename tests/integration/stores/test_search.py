@@ -166,7 +166,7 @@ def test_a_search_uses_the_trigram_index_on_postgresql(app, client, stores, data
 
 def test_the_migration_indexes_the_stores_that_exist_and_goes_back_cleanly(app, client):
     with app.app_context():
-        downgrade(revision="0008")
+        downgrade(revision="0009")
         db.session.remove()
     try:
         store_id = insert_store(app, "Before The Index")
@@ -185,7 +185,7 @@ def test_the_migration_indexes_the_stores_that_exist_and_goes_back_cleanly(app, 
 
 
 def _index_objects() -> int:
-    """How many schema objects of migration 0009 exist (tables, triggers, indexes)."""
+    """How many schema objects of migration 0010 exist (tables, triggers, indexes)."""
     if db.engine.dialect.name == "sqlite":
         query = "SELECT count(*) FROM sqlite_master WHERE name LIKE 'stores_name_search%'"
     else:

@@ -16,8 +16,8 @@ answer: ``LIKE '%…%'`` read every store.
 A later migration that rebuilds ``stores`` on SQLite (a batch migration: copy, drop, rename)
 drops these triggers with the old table and must create them again.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-04 15:00:00
 
 """
@@ -26,8 +26,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
