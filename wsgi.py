@@ -2,4 +2,5 @@
 
 from asc_web import create_app
 
-app = create_app()
+# Servers never migrate: without `flask db` each worker is 11 MB smaller (no Alembic).
+app = create_app({"DB_COMMANDS": False})

@@ -34,12 +34,16 @@ def create_app(config: dict | None = None) -> Flask:
 
     logs.install(app.config.get("LOG_LEVEL"), app.config["LOG_FORMAT"])
     config_module.warn_if_risky(app.config)
-    from .extensions import csrf, db, limiter, login_manager, migrate
+    from .extensions import csrf, db, limiter, login_manager
 
     db.init_app(app)
-    migrate.init_app(
-        app, db, directory=str(Path(__file__).parent / "migrations"), render_as_batch=True
-    )
+    if app.config["DB_COMMANDS"]:
+        # `flask db …`: Flask-Migrate brings Alembic (11 MB a process); wsgi.py leaves it out
+        # of the servers' workers, which never migrate.
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(Path(__file__).parent / "migrations"),
+                render_as_batch=True)  # fmt: skip
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -87,6 +87,8 @@ def defaults() -> dict:
         # Host names served (comma-separated; ".example.com" allows its subdomains): any
         # other Host header gets a 400. None serves any host.
         "TRUSTED_HOSTS": None,
+        # Whether the app offers `flask db …` (migrations); wsgi.py turns it off for servers.
+        "DB_COMMANDS": True,
         "LOG_LEVEL": "INFO",
         # ``text`` (one line per record) or ``json`` (one JSON object per line).
         "LOG_FORMAT": "text",

@@ -1,0 +1,30 @@
+"""The app gunicorn serves (wsgi.py) leaves the migration tools out of its workers."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from tests.reliability.servers import ROOT, environment
+
+PROBE = (
+    "import sys, wsgi; "
+    "print(sorted(m for m in ('flask_migrate', 'alembic', 'mako') if m in sys.modules)); "
+    "print('db' in wsgi.app.cli.commands, 'health.healthz' in wsgi.app.view_functions)"
+)
+
+
+def test_the_served_app_loads_no_migration_tools_and_the_cli_keeps_them(tmp_path):
+    settings = {"INSTANCE_PATH": tmp_path / "instance",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment(settings),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["[]", "False True"], done.stdout
+    cli = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "asc_web", "db", "--help"], cwd=ROOT,
+        env=environment(settings), capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert cli.returncode == 0 and "upgrade" in cli.stdout, cli.stderr
