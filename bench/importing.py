@@ -138,6 +138,7 @@ def _check(settings: Settings, base: str, store_id: int, country: str, run: dict
         until, phase = state.orders_complete_until, state.phase
         ids = db.select(AmazonOrder.amazon_order_id).where(AmazonOrder.store_id == store_id)
         kept = set(db.session.scalars(ids))
+        db.session.remove()  # gives its connection back, so that dispose closes it
         db.engine.dispose()
     # The sandbox's own list of the seller's orders purchased until the import is complete
     # (an order is listed by getOrders a little after it is placed).
