@@ -254,6 +254,7 @@ def _sync_rows(conn, ids: list[int], offsets: dict, stores, now: datetime) -> in
         "next_token": None, "orders_imported": kept.get(store_id, 0),
         "first_order_day": first_days.get(store_id), "metrics_synced_at": now,
         "recent_sales": recent.get(store_id, []), "listings_synced_at": now,
+        "listings_full_at": now,
         "listings_total": listed.get(store_id, (0, 0))[0],
         "listings_with_issues": listed.get(store_id, (0, 0))[1],
         "last_run_at": now, "last_ok_at": now, "last_problem": None,
