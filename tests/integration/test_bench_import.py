@@ -41,3 +41,16 @@ def test_the_time_at_amazon_s_rate_is_the_burst_then_one_page_per_paced_interval
     assert importing.at_amazons_rate(20, figures) == 0
     # The busiest store's 86 pages: 66 after the burst, one every 66.5 s.
     assert round(importing.at_amazons_rate(86, figures)) == 4391
+
+
+def test_a_full_run_imports_after_the_sizes_and_the_option_alone_only_imports():
+    from bench.run import parse
+
+    full = parse([])
+    assert full.import_busiest and full.sizes == [100, 10000]
+    assert not parse(["--quick"]).import_busiest
+    assert not parse(["--no-import-busiest"]).import_busiest
+    assert not parse(["--check-scale", "10:3"]).import_busiest
+    alone = parse(["--import-busiest"])
+    assert alone.import_busiest and alone.sizes == []
+    assert parse(["--import-busiest", "--sizes", "100"]).sizes == [100]
