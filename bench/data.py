@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from .databases import migrate
 from .settings import Settings
@@ -70,6 +70,7 @@ def build(size: int, settings: Settings) -> Dataset:
         statuses = _status_counts(now)
         flows = {c: ids[f"bench connect {c.lower()}"] for c in COUNTRIES}
         form = _form_fields()
+        db.session.remove()  # gives its connection back, so that dispose closes it
         db.engine.dispose()
     candidates = [*range(size // 2, size), *range(size)]
     middle = next((i for i in candidates if kind(i) == "active"), 0)
@@ -134,7 +135,7 @@ def _insert_stores(size: int, admin_id: int, now: datetime) -> dict[str, int]:
         )
     for start in range(0, len(rows), 2000):
         db.session.execute(insert(Store), rows[start : start + 2000])
-    return dict(db.session.execute(select(Store.name_key, Store.id)).tuples().all())
+    return dict(db.session.execute(select(Store.name_key, Store.id)).all())
 
 
 def _insert_facts(size: int, ids: dict[str, int], user_id: int, now, settings) -> None:
@@ -184,6 +185,10 @@ def _insert_facts(size: int, ids: dict[str, int], user_id: int, now, settings) -
     )
     for start in range(0, len(links), 2000):
         db.session.connection().execute(link, links[start : start + 2000])
+    if db.engine.dialect.name == "postgresql":  # ids were given: move the sequence on, so
+        # that an authorization the connect flows create gets a free id
+        db.session.execute(text("SELECT setval(pg_get_serial_sequence('authorizations', 'id'), "
+                                "(SELECT coalesce(max(id), 1) FROM authorizations))"))  # fmt: skip
 
 
 def _status_counts(now: datetime) -> dict[str, int]:

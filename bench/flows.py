@@ -10,8 +10,9 @@ from .data import FLOW_SELLERS, Dataset
 from .report import percentile
 
 
-def _one(browser: Browser, store_id: int, seller: str) -> float:
-    """Start connecting, pass the sandbox's screens, then time ``GET /amazon/callback``."""
+def connect(browser: Browser, store_id: int, seller: str) -> float:
+    """Start connecting, pass the sandbox's screens as ``seller``, then time
+    ``GET /amazon/callback``; return its seconds."""
     from tests.support import amazon  # the same sandbox driver the integration tests use
 
     base = browser.base
@@ -43,7 +44,7 @@ def _worker(base: str, dataset: Dataset, code: str, count: int) -> tuple[list[fl
     times, errors = [], []
     for _ in range(count):
         try:
-            times.append(_one(browser, dataset.flow_stores[code], FLOW_SELLERS[code]))
+            times.append(connect(browser, dataset.flow_stores[code], FLOW_SELLERS[code]))
         except Exception as exc:  # a failed flow is a result to report, not a crash
             errors.append(f"{type(exc).__name__}: {str(exc)[:120]}")
     return times, errors

@@ -58,13 +58,19 @@ def markdown(run: dict) -> str:
         _line(COLUMNS),
         _line(["---"] * len(COLUMNS)),
     ]
+    extras = []
     if run.get("check_scale"):
         from .checks import markdown as check_markdown
 
-        check_part = check_markdown(run["check_scale"])
-        if not run["sizes"]:
-            return "\n".join([*out[:3], "", *check_part])
-        out = [*out[:3], "", *check_part, *out[3:]]
+        extras += check_markdown(run["check_scale"])
+    if run.get("import_busiest"):
+        from .importing import markdown as import_markdown
+
+        extras += import_markdown(run["import_busiest"])
+    if extras and not run["sizes"]:
+        return "\n".join([*out[:3], "", *extras])
+    if extras:
+        out = [*out[:3], "", *extras, *out[3:]]
     for size, sized in run["sizes"].items():
         out += [_endpoint_line(size, row, sized["queries"]) for row in sized["endpoints"]]
     q = run["home_queries"]

@@ -12,7 +12,19 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import ROOT, checks, databases, flows, history, load, queries, report, targets
+from . import (
+    ROOT,
+    amazon_data,
+    checks,
+    databases,
+    flows,
+    history,
+    importing,
+    load,
+    queries,
+    report,
+    targets,
+)
 from .client import Browser, Endpoint, probe
 from .data import Dataset, build
 from .databases import count_stores
@@ -43,13 +55,29 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )  # fmt: skip
     parser.add_argument("--check-processes", default="1,2",
                         help="process counts to run the check with, comma-separated")  # fmt: skip
+    parser.add_argument(
+        "--import-busiest", action=argparse.BooleanOptionalAction, default=None,
+        help="time the first import of the busiest seeded store (US, about 8,500 orders) on a "
+        "fresh install, Amazon's rate waits skipped by moving the sandbox clock (default: on, "
+        "off with --quick or --check-scale)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--amazon-data", action="store_true",
+        help="then give every connected store two years of Amazon data (orders, daily sales, "
+        "listings) and load the home page, the card and the dashboard again",
+    )  # fmt: skip
     opts = parser.parse_args(argv)
+    # Asked for by name: alone unless sizes are given too. Otherwise (about 40 s) part of a
+    # full run, not of a smoke run nor of the check at scale.
+    alone = opts.check_scale or opts.import_busiest
+    if opts.import_busiest is None:
+        opts.import_busiest = not (opts.quick or opts.check_scale)
     if opts.quick:
         opts.duration, opts.sizes, opts.flows = 2.0, "100", 8
     if opts.sizes is None:
-        opts.sizes = "" if opts.check_scale else "100,10000"
+        opts.sizes = "" if alone else "100,10000"
     opts.sizes = sorted({int(s) for s in opts.sizes.split(",") if s.strip()})
-    if (not opts.sizes and not opts.check_scale) or min(opts.sizes, default=1) < 1:
+    if (not opts.sizes and not alone) or min(opts.sizes, default=1) < 1:
         parser.error("--sizes needs positive store counts")
     if opts.check_scale:
         try:
@@ -64,12 +92,21 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 # Loaded again once the history rows are in (``--history-rows``), against these rows.
 HISTORY_ROWS = ("dashboard_history", "errors_history")
+# Loaded again once every connected store has two years of Amazon data (``--amazon-data``).
+AMAZON_ROWS = ("home_amazon", "card_amazon", "dashboard_amazon")
 
 
-def plan(ds: Dataset, history_rows: int = 0) -> list[Endpoint]:
+def plan(ds: Dataset, history_rows: int = 0, amazon: bool = False) -> list[Endpoint]:
     """The endpoints, in order: reads first (with ``history_rows``, again once the history
-    is in), then the two write paths, then /healthz again."""
+    is in; with ``amazon``, again once the Amazon data is in), then the two write paths,
+    then /healthz again."""
     store = f"/stores/{ds.sample_store_id}"
+    with_amazon = [
+        Endpoint("home_amazon", "home /, 2 years of Amazon data", "/"),
+        Endpoint("card_amazon", "card …/card (htmx), 2 years of Amazon data", f"{store}/card",
+                 htmx=True),
+        Endpoint("dashboard_amazon", "dashboard, 2 years of Amazon data", store),
+    ] if amazon else []  # fmt: skip
     with_history = [
         Endpoint("dashboard_history", f"dashboard, {history_rows:,} history rows", store),
         Endpoint("errors_history", f"errors log /errors, {history_rows:,} history rows",
@@ -89,6 +126,7 @@ def plan(ds: Dataset, history_rows: int = 0) -> list[Endpoint]:
         Endpoint("dashboard", "dashboard /stores/<id>" + page, store),
         Endpoint("errors", "errors log /errors" + page, "/errors"),
         *with_history,
+        *with_amazon,
         Endpoint("callback", "connect callback (req/s = flows/s)", "/amazon/callback"),
         Endpoint("add_store", "add store POST /stores/new", "/stores/new", "POST",
                  script="add_store.lua"),
@@ -111,27 +149,32 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
             from asc_web import clock
 
             history.seed_page(settings, ds.sample_store_id, clock.utcnow())
-        everything = plan(ds, opts.history_rows)
+        everything = plan(ds, opts.history_rows, opts.amazon_data)
         endpoints = [e for e in everything if not opts.only or e.key in opts.only.split(",")]
         say(f"[{size} stores] counting SQL statements per request")
-        counted = [e for e in everything if e.key != "callback" and e.key not in HISTORY_ROWS]
+        later = (*HISTORY_ROWS, *AMAZON_ROWS)  # counted once their rows are in
+        counted = [e for e in everything if e.key != "callback" and e.key not in later]
         sql = queries.count(ds, counted, ds.form)
         with Gunicorn(settings, workdir / f"gunicorn-{size}.log") as server:
             browser = Browser(server.url)
             browser.sign_in(settings.admin_email, settings.admin_password)
-            rows, seeded = [], None
+            rows, seeded, amazon = [], None, None
             for e in endpoints:
                 if e.key in HISTORY_ROWS and seeded is None:
                     seeded = _add_history(ds, opts.history_rows, everything, sql)
                     e.notes.append(f"{seeded['rows']:,} history rows added in "
                                    f"{seeded['seconds']:,.1f} s before this row")  # fmt: skip
+                if e.key in AMAZON_ROWS and amazon is None:
+                    amazon = _add_amazon_data(ds, everything, sql)
+                    e.notes.append(_amazon_note(amazon))
                 rows.append(_measure_one(server, ds, e, browser, opts, tag))
             memory = server.memory()
             restarted = set(server.workers()) != set(server.first_workers)
             log = server.log_counts()
     targets.judge_memory(memory)
     return {"statuses": ds.statuses, "queries": sql, "endpoints": rows, "memory": memory,
-            "log": log, "workers_restarted": restarted, "history": seeded}  # fmt: skip
+            "log": log, "workers_restarted": restarted, "history": seeded,
+            "amazon_data": amazon}  # fmt: skip
 
 
 def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) -> dict:
@@ -146,6 +189,27 @@ def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) 
     say(f"[{ds.size} stores] history added in {seeded['seconds']:,.1f} s: {seeded['tables']}")
     sql.update(queries.count(ds, [e for e in everything if e.key in HISTORY_ROWS], ds.form))
     return seeded
+
+
+def _add_amazon_data(ds: Dataset, everything: list[Endpoint], sql: dict) -> dict:
+    """Give every connected store of the served install two years of Amazon data, and count
+    the SQL of the pages loaded again."""
+    from asc_web import clock
+
+    say(f"[{ds.size} stores] adding two years of Amazon data to every connected store")
+    seeded = amazon_data.seed(ds.settings, clock.utcnow())
+    say(f"[{ds.size} stores] Amazon data added in {seeded['seconds']:,.1f} s: {seeded['tables']}")
+    sql.update(queries.count(ds, [e for e in everything if e.key in AMAZON_ROWS], ds.form))
+    return seeded
+
+
+def _amazon_note(seeded: dict) -> str:
+    """What the Amazon rows were measured with, and how long adding it took."""
+    tables = seeded["tables"]
+    return (f"{seeded['stores']:,} connected stores given {tables['amazon_orders']:,} orders, "
+            f"{tables['daily_sales']:,} days of sales and {tables['listings']:,} listings "
+            f"({seeded['first_day']} to {seeded['last_day']}) in {seeded['seconds']:,.1f} s "
+            "before this row")  # fmt: skip
 
 
 def _measure_one(server: Gunicorn, ds: Dataset, ep: Endpoint, browser: Browser, opts, tag):
@@ -207,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
             home_queries = {1: _home_queries_at_one(opts, workdir)} if sizes else {}
             home_queries.update({s: r["queries"].get("home") for s, r in sizes.items()})
             check = checks.measure(opts, workdir, say) if opts.check_scale else None
+            imported = importing.measure(opts, workdir, say) if opts.import_busiest else None
     except KeyboardInterrupt:
         say("Interrupted: gunicorn stopped, temporary files removed.")
         return 130
@@ -218,11 +283,12 @@ def main(argv: list[str] | None = None) -> int:
         "backend": databases.describe(opts.database_url),
         "options": {"duration": opts.duration, "connections": opts.connections,
                     "threads": opts.threads, "sizes": opts.sizes, "flows": opts.flows,
-                    "history_rows": opts.history_rows},
+                    "history_rows": opts.history_rows, "amazon_data": opts.amazon_data,
+                    "import_busiest": opts.import_busiest},
         "machine": {"cpus": os.cpu_count(), "load_before": round(load_before, 2),
                     "load_after": round(os.getloadavg()[0], 2)},
         "sizes": sizes, "home_queries": targets.judge_queries(home_queries) if sizes else None,
-        "check_scale": check,
+        "check_scale": check, "import_busiest": imported,
     }  # fmt: skip
     json_path, md_path = report.write(run)
     print(report.markdown(run))

@@ -15,6 +15,9 @@ WORKER_RSS_LIMIT_MB = 120.0
 # same rows on screen), same server.
 HISTORY_OF = {"dashboard_history": "dashboard", "errors_history": "errors"}
 HISTORY_SHARE = 0.9
+# With --amazon-data: each page against /healthz as without the data (the page shows more
+# with it, so no share of the page without data is required; the table gives it).
+AMAZON_OF = {"home_amazon": "home", "card_amazon": "card", "dashboard_amazon": "dashboard"}
 
 
 def _verdict(ok: bool) -> str:
@@ -41,6 +44,8 @@ def judge_rows(sizes: dict[int, dict]) -> None:
                 continue
             if row["key"] in HISTORY_OF:
                 _judge_history(row, _row(run, HISTORY_OF[row["key"]]))
+            elif row["key"] in AMAZON_OF:
+                _judge_amazon(row, _row(run, AMAZON_OF[row["key"]]))
             else:
                 _judge(row, size, smallest, home_small)
             errors = row["non_2xx_3xx"] + row["socket_errors"]
@@ -73,6 +78,18 @@ def _judge(row: dict, size: int, smallest: int, home_small: dict | None) -> None
 def _judge_history(row: dict, page: dict | None) -> None:
     """A history row against the same page with one page of history: at least 0.9 as fast."""
     _judge_share(row, page, HISTORY_SHARE, "with one page of history", "share_of_page_history")
+
+
+def _judge_amazon(row: dict, page: dict | None) -> None:
+    """A page with two years of Amazon data: the page's own share of /healthz; its share of
+    the same page without the data is shown beside it."""
+    base = page.get("rps") if page and not page.get("skip") else None
+    share = row["rps"] / base if base else None
+    row["share_of_page_without_data"] = round(share, 3) if share is not None else None
+    minimum = HEALTHZ_SHARE.get(page["key"] if page else "", HOME_SHARE_OF_HEALTHZ)
+    shown = f"{share:.2f}" if share is not None else "n/a"
+    row["target"] = f"≥ {minimum} × /healthz (× without data: {shown})"
+    row["result"] = _verdict(row["ratio"] is not None and row["ratio"] >= minimum)
 
 
 def _judge_share(row: dict, other: dict | None, minimum: float, what: str, key: str) -> None:
