@@ -34,6 +34,8 @@ THROTTLED = (
     "Amazon asked ASC Web to slow down (too many requests for this seller). Nothing was "
     "changed; the check runs again shortly."
 )
+# A last check this far after "now" means the clock was moved back (the sandbox's clock).
+CLOCK_MOVED_BACK = timedelta(minutes=5)
 # Amazon's documented rate for getMarketplaceParticipations, when it sends no header.
 DEFAULT_SELLERS_RATE = 0.016
 
@@ -222,11 +224,17 @@ def claim(authorization_id: int, lease: timedelta, stale_before: datetime | None
 
 
 def _stale(stale_before: datetime, now: datetime):
-    """Never checked, checked before ``stale_before``, or "checked" in the future."""
+    """Never checked, checked before ``stale_before``, or "checked" in the future (the
+    clock was moved back).
+
+    "The future" starts a margin after ``now``: a claim takes its ``now`` before it waits for
+    the database, and meanwhile another worker may record a check a few milliseconds later
+    (two workers once checked one authorization in the same interval that way).
+    """
     return or_(
         Authorization.last_checked_at.is_(None),
         Authorization.last_checked_at <= stale_before,
-        Authorization.last_checked_at > now,
+        Authorization.last_checked_at > now + CLOCK_MOVED_BACK,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
@@ -124,6 +125,25 @@ def test_the_scheduled_job_checks_only_what_is_due(live, connected_store, hooks)
     hooks.post("clock", advance_days=1 / 24 + 0.01)
     with live.app.app_context():
         jobs.run_scheduled_work()
+        jobs.run_scheduled_work()
+    assert hooks.stats()["sellers_calls"] == before + 1
+
+
+def test_a_clock_moved_back_checks_again_but_a_check_just_recorded_does_not(
+    live, connected_store, hooks
+):
+    connected_store()
+    live.app.config["CHECK_INTERVAL_SECONDS"] = 3600
+    before = hooks.stats()["sellers_calls"]
+    with live.app.app_context():
+        authorization = db.session.scalar(db.select(Authorization))
+        # Recorded a moment "after now" by another worker while this one waited: not due.
+        authorization.last_checked_at = clock.utcnow() + timedelta(seconds=2)
+        db.session.commit()
+        jobs.run_scheduled_work()
+    assert hooks.stats()["sellers_calls"] == before
+    hooks.post("clock", advance_days=-1)  # the last check is now a day in the future
+    with live.app.app_context():
         jobs.run_scheduled_work()
     assert hooks.stats()["sellers_calls"] == before + 1
 
