@@ -386,10 +386,6 @@ class _Job:
 
     def _write_orders(self, orders: list[data.Order]) -> None:
         """Insert new orders, update known ones when Amazon's copy is newer (idempotent)."""
-        if not orders:
-            return
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = [
             {
                 "store_id": self.store.id,
@@ -403,16 +399,8 @@ class _Job:
             }
             for order in orders
         ]
-        statement = insert(AmazonOrder).values(rows)
-        fresh = statement.excluded
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["store_id", "amazon_order_id"],
-                # fresh["items"]: ``.items`` is the column collection's own method.
-                set_={name: fresh[name] for name in ORDER_FIELDS},
-                where=AmazonOrder.last_updated_at <= fresh["last_updated_at"],
-            )
-        )
+        _upsert(AmazonOrder, rows, ["store_id", "amazon_order_id"], ORDER_FIELDS,
+                newer_only=AmazonOrder.last_updated_at)  # fmt: skip
 
     # -- listings ----------------------------------------------------------------------
 
@@ -453,10 +441,6 @@ class _Job:
         db.session.commit()
 
     def _write_listings(self, records: list[data.ListingRecord], started: datetime) -> None:
-        if not records:
-            return
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
         rows = [
             {
                 "store_id": self.store.id,
@@ -470,14 +454,22 @@ class _Job:
             }
             for record in records
         ]
-        statement = insert(Listing).values(rows)
-        fresh = statement.excluded
-        db.session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["store_id", "sku"],
-                set_={
-                    name: getattr(fresh, name)
-                    for name in ("asin", "name", "status", "issue_count", "issues", "synced_at")
-                },
-            )  # fmt: skip
+        _upsert(Listing, rows, ["store_id", "sku"], LISTING_FIELDS)
+
+
+def _upsert(model, rows: list[dict], keys: list[str], fields, newer_only=None) -> None:
+    """Insert ``rows``, or update ``fields`` of those whose ``keys`` exist (with
+    ``newer_only``: only where the stored value is not newer than the new one)."""
+    if not rows:
+        return
+    dialect = db.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    statement = insert(model).values(rows)
+    # fresh["items"]: ``.items`` is the column collection's own method.
+    fresh = statement.excluded
+    where = None if newer_only is None else newer_only <= fresh[newer_only.key]
+    db.session.execute(
+        statement.on_conflict_do_update(
+            index_elements=keys, set_={name: fresh[name] for name in fields}, where=where
         )
+    )
