@@ -62,11 +62,6 @@ def listings_with_issues(store_id: int) -> int:
     )  # fmt: skip
 
 
-def sync_state(store_id: int) -> StoreSync | None:
-    """The store's sync row (None before its first sync)."""
-    return db.session.get(StoreSync, store_id)
-
-
 @dataclass(frozen=True)
 class CardFigures:
     """What a store card shows of the store's Amazon data."""

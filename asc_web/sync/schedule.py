@@ -13,8 +13,7 @@ def schedule_now(stores: list[Store], now: datetime) -> None:
     for store in stores:
         row = db.session.get(StoreSync, store.id)
         if row is None:
-            db.session.add(StoreSync(store_id=store.id, phase="importing", next_run_at=now,
-                                     orders_imported=0, created_at=now))  # fmt: skip
+            db.session.add(StoreSync(store_id=store.id, next_run_at=now, created_at=now))
         else:
             row.next_run_at = now
             row.last_problem = None

@@ -40,7 +40,7 @@ from ..connect import services as connect_services
 from ..extensions import db
 from ..maintenance import leases
 from ..models import AmazonOrder, Authorization, DailySales, Listing, Store, StoreSync
-from . import buckets
+from . import buckets, schedule
 
 log = logging.getLogger(__name__)
 
@@ -184,10 +184,9 @@ def _state(store: Store, now: datetime) -> StoreSync:
     """The store's sync row, created the first time."""
     sync = db.session.get(StoreSync, store.id)
     if sync is None:
-        sync = StoreSync(store_id=store.id, phase="importing", orders_imported=0,
-                         created_at=now, next_run_at=now)  # fmt: skip
-        db.session.add(sync)
+        schedule.schedule_now([store], now)
         db.session.flush()
+        sync = db.session.get(StoreSync, store.id)
     return sync
 
 
@@ -297,8 +296,8 @@ class _Job:
         """Daily sales of the whole history (one call), written over what was there."""
         now = clock.utcnow()
         local_today = now.astimezone(self.zone).date()
-        first_day = local_today - timedelta(days=HISTORY_DAYS)
-        start = datetime.combine(first_day, datetime.min.time(), self.zone)
+        start = self._history_start(now)
+        first_day = start.date()
         end = now.astimezone(self.zone).replace(second=0, microsecond=0)
         answer = self._call("sales", lambda token: data.order_metrics(
             self.base, token, self.market.marketplace_id, start, end, self.market.time_zone,
@@ -380,8 +379,11 @@ class _Job:
         """Where a new search begins: a little before the last one ended, or the history."""
         if self.sync.orders_complete_until is not None:
             return self.sync.orders_complete_until - OVERLAP
-        local_today = clock.utcnow().astimezone(self.zone).date()
-        first_day = local_today - timedelta(days=HISTORY_DAYS)
+        return self._history_start(clock.utcnow())
+
+    def _history_start(self, now: datetime) -> datetime:
+        """Local midnight HISTORY_DAYS before today: as far back as the Sales API answers."""
+        first_day = now.astimezone(self.zone).date() - timedelta(days=HISTORY_DAYS)
         return datetime.combine(first_day, datetime.min.time(), self.zone)
 
     def _write_orders(self, orders: list[data.Order]) -> None:

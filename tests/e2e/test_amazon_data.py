@@ -5,52 +5,20 @@ orders to the cent. A real worker process syncs, as in production."""
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
-from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
-import requests
 from playwright.sync_api import expect
 
 from asc_web import clock
 from asc_web.amazon.marketplaces import MARKETPLACES
-from asc_web.extensions import db
-from asc_web.models import Store
 from asc_web.rendering import money
 from tests.e2e.test_connect import _in_new_tab, _prepare, _sign_in
 from tests.support.accessibility import audit, with_axe
+from tests.support.amazon_data import expected_30_days, seeded_orders
 from tests.support.browser import ARTIFACTS, screenshot
 from tests.support.worker import Worker, worker_settings
 
 pytestmark = pytest.mark.browser
-
-
-def expected_30_days(live_server, store_id: int) -> tuple[int, str]:
-    """Cents of the orders Amazon counts in sales, purchased in the last 30 days of the
-    marketplace's time zone, from the sandbox's own list of seeded orders; and the day the
-    window ends."""
-    with live_server.app.app_context():
-        store = db.session.get(Store, store_id)
-        seller = store.authorization.selling_partner_id
-        marketplace_id = store.marketplace.marketplace_id
-        now = clock.utcnow()
-    answer = requests.get(
-        f"{live_server.sandbox}/_hooks/orders",
-        params={"seller_id": seller, "marketplace_id": marketplace_id},
-        timeout=30,
-    )
-    assert answer.status_code == 200, answer.text
-    seeded = answer.json()
-    zone = ZoneInfo(seeded["time_zone"])
-    last = now.astimezone(zone).date()
-    first = last - timedelta(days=29)
-    total = Decimal(0)
-    for order in seeded["orders"]:
-        purchased = datetime.fromisoformat(order["PurchaseDate"].replace("Z", "+00:00"))
-        if order["CountedInSales"] and first <= purchased.astimezone(zone).date() <= last:
-            total += Decimal(order["OrderTotal"]["Amount"])
-    return int(total * 100), last.isoformat()
 
 
 @pytest.fixture
@@ -95,7 +63,9 @@ def test_a_connected_store_shows_its_import_then_its_30_day_sales_without_reload
         sparkline = card.get_by_role("img", name=re.compile(r"^Daily sales from "))
         expect(sparkline).to_be_visible()
 
-        cents, _last_day = expected_30_days(live_server, store_id)
+        with live_server.app.app_context():
+            now = clock.utcnow()
+        cents = expected_30_days(seeded_orders(live_server, store_id), now)
         assert cents > 0
         written = money(cents, MARKETPLACES["US"])
         expect(card.locator(".figure-value .money")).to_have_text(written)

@@ -4,6 +4,10 @@ against the sandbox in tests/integration/connect/test_sync.py)."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import requests
 
 from asc_web import clock
 from asc_web.extensions import db
@@ -82,3 +86,33 @@ def insert_listing(app, store_id: int, sku: str, status="BUYABLE,DISCOVERABLE", 
             )
         )  # fmt: skip
         db.session.commit()
+
+
+def seeded_orders(server, store_id: int) -> dict:
+    """The sandbox's own list of the store's seller's orders in its marketplace (``server``:
+    a live server with ``app`` and ``sandbox``)."""
+    with server.app.app_context():
+        store = db.session.get(Store, store_id)
+        seller = store.authorization.selling_partner_id
+        marketplace_id = store.marketplace.marketplace_id
+    answer = requests.get(
+        f"{server.sandbox}/_hooks/orders",
+        params={"seller_id": seller, "marketplace_id": marketplace_id},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def expected_30_days(seeded: dict, now: datetime) -> int:
+    """Cents of the orders Amazon counts in sales, purchased in the last 30 days of the
+    marketplace's time zone (``seeded``: ``seeded_orders``), computed apart from the app."""
+    zone = ZoneInfo(seeded["time_zone"])
+    last = now.astimezone(zone).date()
+    first = last - timedelta(days=29)
+    total = Decimal(0)
+    for order in seeded["orders"]:
+        purchased = datetime.fromisoformat(order["PurchaseDate"].replace("Z", "+00:00"))
+        if order["CountedInSales"] and first <= purchased.astimezone(zone).date() <= last:
+            total += Decimal(order["OrderTotal"]["Amount"])
+    return int(total * 100)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import subprocess
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -22,6 +21,7 @@ from asc_web.sync import services as sync
 from tests.reliability.servers import FLASK, ROOT, environment
 from tests.reliability.support import wait_until
 from tests.support import amazon
+from tests.support.amazon_data import expected_30_days, seeded_orders
 from tests.support.worker import Worker, worker_settings
 
 
@@ -38,34 +38,6 @@ def waits_move_the_sandbox_clock(monkeypatch, hooks):
             hooks.post("clock", advance_seconds=seconds)
 
     monkeypatch.setattr(sync, "time", Clock)
-
-
-def seeded_orders(live, store_id: int) -> dict:
-    """The sandbox's own list of the store's seller's orders in its marketplace."""
-    with live.app.app_context():
-        store = db.session.get(Store, store_id)
-        seller = store.authorization.selling_partner_id
-        marketplace_id = store.marketplace.marketplace_id
-    answer = requests.get(
-        f"{live.sandbox}/_hooks/orders",
-        params={"seller_id": seller, "marketplace_id": marketplace_id},
-        timeout=30,
-    )
-    assert answer.status_code == 200, answer.text
-    return answer.json()
-
-
-def expected_30_days(seeded: dict, now: datetime) -> int:
-    """Cents of the orders Amazon counts, purchased in the last 30 local days."""
-    zone = ZoneInfo(seeded["time_zone"])
-    last = now.astimezone(zone).date()
-    first = last - timedelta(days=29)
-    total = Decimal(0)
-    for order in seeded["orders"]:
-        purchased = datetime.fromisoformat(order["PurchaseDate"].replace("Z", "+00:00"))
-        if order["CountedInSales"] and first <= purchased.astimezone(zone).date() <= last:
-            total += Decimal(order["OrderTotal"]["Amount"])
-    return int(total * 100)
 
 
 def test_first_run_brings_the_30_day_sales_to_the_cent(live, connected_store):
