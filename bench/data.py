@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from .databases import migrate
+from .databases import analyze, migrate
 from .settings import Settings
 
 COUNTRIES = ("US", "CA", "MX", "UK")
@@ -66,6 +66,8 @@ def build(size: int, settings: Settings) -> Dataset:
         now = clock.utcnow()
         ids = _insert_stores(size, admin.id, now)
         _insert_facts(size, ids, colleague.id, now, settings)
+        db.session.commit()
+        analyze(db.session.connection())  # PostgreSQL only: see databases.analyze
         db.session.commit()
         statuses = _status_counts(now)
         flows = {c: ids[f"bench connect {c.lower()}"] for c in COUNTRIES}
