@@ -35,6 +35,9 @@ class Dataset:
     statuses: dict[str, int]
     # The add-store form's fields that stay the same (url-encoded); name and country vary.
     form: str
+    # Stores in the database once built: ``size`` and the four flow stores (the last page
+    # of the home page is computed from it; see ``count``).
+    stores: int
 
 
 def kind(i: int) -> str:
@@ -70,6 +73,7 @@ def build(size: int, settings: Settings) -> Dataset:
         analyze(db.session.connection())  # PostgreSQL only: see databases.analyze
         db.session.commit()
         statuses = _status_counts(now)
+        stores = count(db.session)
         flows = {c: ids[f"bench connect {c.lower()}"] for c in COUNTRIES}
         form = _form_fields()
         db.session.remove()  # gives its connection back, so that dispose closes it
@@ -77,7 +81,14 @@ def build(size: int, settings: Settings) -> Dataset:
     candidates = [*range(size // 2, size), *range(size)]
     middle = next((i for i in candidates if kind(i) == "active"), 0)
     sample = ids[_name(middle).casefold()]
-    return Dataset(size, settings, sample, flows, statuses, form)
+    return Dataset(size, settings, sample, flows, statuses, form, stores)
+
+
+def count(session) -> int:
+    """How many stores the database holds."""
+    from asc_web.models import Store
+
+    return session.scalar(select(func.count(Store.id)))
 
 
 def _form_fields() -> str:

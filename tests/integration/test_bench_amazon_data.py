@@ -101,4 +101,4 @@ class SimpleDataset:
     """What ``plan`` reads of a built install."""
 
     def __init__(self, settings: Settings):
-        self.settings, self.sample_store_id = settings, 7
+        self.settings, self.sample_store_id, self.stores = settings, 7, 104

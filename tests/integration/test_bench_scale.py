@@ -1,0 +1,120 @@
+"""The bench at scale (issue 15): every filter of the home page, the search and the last page
+are rows with their targets, the cross-size targets, and the statements per page."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import create_engine, text
+
+from asc_web.stores.listing import PER_PAGE, STATUS_FILTERS
+from bench import databases, queries, targets
+from bench.data import build
+from bench.history import url_of
+from bench.run import home_views, last_page, plan
+from bench.settings import Settings
+from tests.conftest import PG_URL
+
+VIEWS = ["home_country", *[f"home_{code}" for code in STATUS_FILTERS], "home_search", "home_last"]
+
+
+def dataset(tmp_path, stores: int = 106):
+    """What ``plan`` reads of a built install."""
+    return SimpleNamespace(settings=Settings(tmp_path), sample_store_id=7, stores=stores)
+
+
+def test_every_filter_the_search_and_the_last_page_are_rows_judged_against_home(tmp_path):
+    keys = [e.key for e in plan(dataset(tmp_path))]
+    assert keys[keys.index("home") + 1 : keys.index("card_poll")] == VIEWS
+    assert {"home_attention", "home_renewal_due", "home_reconnect_required"} <= set(keys)
+    assert all(targets.is_home_view(k) for k in VIEWS)
+    assert not any(targets.is_home_view(k) for k in keys if k not in VIEWS)
+    views = {e.key: e for e in home_views(dataset(tmp_path))}
+    assert views["home_attention"].label == "home /?status=attention (Needs attention)"
+    # 106 stores, 24 a page: the fifth page holds the last ten.
+    assert PER_PAGE == 24 and views["home_last"].path == "/?page=5"
+    assert home_views(dataset(tmp_path, 96))[-1].path == "/?page=4"
+    assert [last_page(n, 24) for n in (0, 1, 24, 25, 100_004)] == [1, 1, 1, 2, 4_167]
+
+
+def rows(home: float, **others: float) -> list[dict]:
+    """Measured rows of one server: /healthz at 1,000 req/s, home, and ``others``."""
+    measured = {"healthz": 1000.0, "home": home, **others, "healthz_end": 1000.0}
+    return [{"key": key, "rps": rps, "non_2xx_3xx": 0, "socket_errors": 0}
+            for key, rps in measured.items()]  # fmt: skip
+
+
+def row(sizes: dict, size: int, key: str) -> dict:
+    return next(r for r in sizes[size]["endpoints"] if r["key"] == key)
+
+
+def test_a_view_below_0_8_of_home_misses_and_above_passes_with_at_most_five_statements():
+    measured = rows(500.0, home_active=390.0, home_attention=410.0, home_last=450.0,
+                    home_search=600.0)  # fmt: skip
+    sizes = {100: {"endpoints": measured, "queries": {
+        "home": 4, "home_active": 4, "home_attention": 4, "home_last": 6}}}  # fmt: skip
+
+    targets.judge_rows(sizes)
+
+    active, attention = row(sizes, 100, "home_active"), row(sizes, 100, "home_attention")
+    assert (active["result"], active["share_of_home"]) == ("MISS", 0.78)
+    assert active["target"] == "≥ 0.8 × home (is 0.78); SQL ≤ 5"
+    assert (attention["result"], attention["target"]) == ("PASS", "≥ 0.8 × home (is 0.82); SQL ≤ 5")
+    assert row(sizes, 100, "home_last")["result"] == "MISS"  # fast enough, but 6 statements
+    assert row(sizes, 100, "home_search")["result"] == "MISS"  # statements not counted
+    home = row(sizes, 100, "home")
+    assert (home["target"], home["result"]) == ("≥ 0.25 × /healthz; SQL ≤ 5", "PASS")
+
+
+def test_home_at_every_larger_size_and_the_card_poll_and_dashboard_at_100_000_against_100():
+    count = {"home": 4}
+    sizes = {
+        100: {"endpoints": rows(400.0, card_poll=800.0, dashboard=500.0), "queries": count},
+        10_000: {"endpoints": rows(330.0, card_poll=600.0, dashboard=300.0), "queries": count},
+        100_000: {"endpoints": rows(310.0, card_poll=700.0, dashboard=460.0), "queries": count},
+    }
+
+    targets.judge_rows(sizes)
+
+    assert row(sizes, 10_000, "home")["target"] == "≥ 0.8 × home@100 (is 0.82); SQL ≤ 5"
+    assert row(sizes, 10_000, "home")["result"] == "PASS"
+    assert row(sizes, 100_000, "home")["result"] == "MISS"  # 0.78 of home at 100
+    # Below 100,000 only the /healthz share: the issue asks the cross-size one at 100,000.
+    assert row(sizes, 10_000, "card_poll")["target"] == "≥ 0.6 × /healthz"
+    assert row(sizes, 10_000, "dashboard")["result"] == "PASS"
+    poll, dashboard = row(sizes, 100_000, "card_poll"), row(sizes, 100_000, "dashboard")
+    assert poll["target"] == "≥ 0.6 × /healthz; ≥ 0.9 × card_poll@100 (is 0.88)"
+    assert (poll["result"], poll["share_of_smallest"]) == ("MISS", 0.875)
+    assert dashboard["target"] == "≥ 0.3 × /healthz; ≥ 0.9 × dashboard@100 (is 0.92)"
+    assert dashboard["result"] == "PASS"
+    # Each target must hold: a row fast enough against 100 but not against /healthz misses.
+    sizes[100_000]["endpoints"] = rows(310.0, dashboard=290.0)
+    sizes[100]["endpoints"] = rows(400.0, dashboard=300.0)
+    targets.judge_rows(sizes)
+    assert row(sizes, 100_000, "dashboard")["result"] == "MISS"
+
+
+def test_every_home_view_takes_at_most_five_statements_and_postgresql_is_analyzed(
+    database_url, tmp_path
+):
+    size = 30
+    server = None if database_url.startswith("sqlite") else PG_URL
+    with databases.temporary("scale", server) as url:
+        ds = build(size, Settings(tmp_path / "bench", url))
+        assert ds.stores == size + 4  # and the four flow stores
+
+        counted = queries.count(ds, [e for e in plan(ds) if e.key.startswith("home")], ds.form)
+
+        assert set(counted) == {"home", *VIEWS}
+        assert all(n is not None and n <= targets.HOME_QUERY_LIMIT for n in counted.values())
+        engine = create_engine(url_of(ds.settings))
+        try:
+            with engine.connect() as conn:
+                if server:  # ANALYZE ran: the planner knows how many stores there are
+                    tuples = "SELECT reltuples FROM pg_class WHERE relname = 'stores'"
+                    assert conn.execute(text(tuples)).scalar_one() == size + 4
+                else:  # as a merchant's SQLite database: no statistics
+                    stat = "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'"
+                    assert conn.execute(text(stat)).scalar_one() == 0
+        finally:
+            engine.dispose()
