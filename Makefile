@@ -44,7 +44,7 @@ test: lint
 	$(BIN)/pytest
 
 # Load-test gunicorn on loopback with wrk (apt-get install -y wrk): seeded databases of
-# 100 and 10,000 stores, a table against /healthz, results in bench/results/.
+# 100, 10,000 and 100,000 stores, a table against /healthz, results in bench/results/.
 # Options: make bench BENCH_ARGS="--quick" (smoke run), see bench/README.md.
 BENCH_ARGS ?=
 bench: install

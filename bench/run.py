@@ -40,7 +40,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per endpoint")
     parser.add_argument("--connections", type=int, default=16, help="wrk connections")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
-    parser.add_argument("--sizes", help="store counts, comma-separated (default 100,10000; "
+    parser.add_argument("--sizes", help="store counts, comma-separated (default 100,10000,100000; "
                         "none with --check-scale alone)")  # fmt: skip
     parser.add_argument("--flows", type=int, default=40, help="connect flows per size")
     parser.add_argument("--flow-parallel", type=int, default=4, help="flows at once (max 4)")
@@ -77,7 +77,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if opts.quick:
         opts.duration, opts.sizes, opts.flows = 2.0, "100", 8
     if opts.sizes is None:
-        opts.sizes = "" if alone else "100,10000"
+        opts.sizes = "" if alone else "100,10000,100000"
     opts.sizes = sorted({int(s) for s in opts.sizes.split(",") if s.strip()})
     if (not opts.sizes and not alone) or min(opts.sizes, default=1) < 1:
         parser.error("--sizes needs positive store counts")

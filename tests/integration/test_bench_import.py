@@ -47,7 +47,7 @@ def test_a_full_run_imports_after_the_sizes_and_the_option_alone_only_imports():
     from bench.run import parse
 
     full = parse([])
-    assert full.import_busiest and full.sizes == [100, 10000]
+    assert full.import_busiest and full.sizes == [100, 10000, 100000]
     assert not parse(["--quick"]).import_busiest
     assert not parse(["--no-import-busiest"]).import_busiest
     assert not parse(["--check-scale", "10:3"]).import_busiest
