@@ -113,8 +113,7 @@ def build(settings: Settings, sandbox_path: Path, stores: int, authorizations: i
             db.session.execute(text("SELECT setval(pg_get_serial_sequence('authorizations', "
                                     "'id'), (SELECT max(id) FROM authorizations))"))  # fmt: skip
         db.session.commit()
-        databases.analyze(db.session.connection())  # PostgreSQL only: see its docstring
-        db.session.commit()
+        databases.analyze(db.engine)  # PostgreSQL only: see its docstring
         db.engine.dispose()
     _seed_sandbox(sandbox_path, plan, {c: m.marketplace_id for c, m in MARKETPLACES.items()})
     return {"stores": stores, "authorizations": len(plan), "connected": len(links)}

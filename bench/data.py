@@ -70,8 +70,7 @@ def build(size: int, settings: Settings) -> Dataset:
         ids = _insert_stores(size, admin.id, now)
         _insert_facts(size, ids, colleague.id, now, settings)
         db.session.commit()
-        analyze(db.session.connection())  # PostgreSQL only: see databases.analyze
-        db.session.commit()
+        analyze(db.engine)  # PostgreSQL only: see databases.analyze
         statuses = _status_counts(now)
         stores = count(db.session)
         flows = {c: ids[f"bench connect {c.lower()}"] for c in COUNTRIES}
