@@ -103,7 +103,8 @@ def _wipe_postgres(url: str) -> None:
         tables = ", ".join(f'"{name}"' for name in names)
         if tables:
             conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        # Put back what migration 0002 seeds, as a fresh install has it.
+        # Put back what migrations 0002 and 0011 seed, as a fresh install has it.
+        conn.execute(text("INSERT INTO store_totals (id, stores) VALUES (1, 0)"))
         conn.execute(
             text(
                 "INSERT INTO websites (code, name, default_store_view) "

@@ -11,10 +11,12 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, func, not_, or_, select
+from sqlalchemy import and_, bindparam, false, or_, true
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from ..rendering import asc_date
-from .authorizations import Authorization, AuthorizationAttempt, unfinished
+from .authorizations import Authorization
 from .stores import Store
 
 RENEWAL_WINDOW = timedelta(days=30)
@@ -98,139 +100,43 @@ def store_status(store: Store, now: datetime) -> Status:
     )
 
 
-def _ended_by(moment):
-    """A SQL condition on ``Authorization``: revoked, or expired by ``moment``."""
-    return or_(Authorization.revoked_at.is_not(None), Authorization.expires_at <= moment)
+def condition(code: str, now, *, indexed: bool = True):
+    """A SQL condition on ``Store`` selecting the stores whose status is ``code`` at ``now``
+    (a datetime or a bind parameter; ``due`` is then the parameter ``due``, see
+    ``status_params``).
 
+    Read from the store's own row: ``connection_valid_until`` and ``awaiting_until`` are
+    copies of its authorization's and its open attempt's facts that the database keeps
+    (migration 0011), so a filter probes no other table and a count walks one index
+    (``ix_stores_status_facts``). The comparisons with ``now`` are the rules of ``derive``:
+    a revoked authorization is valid until 1970, an expired one until its expiry.
 
-def condition(code: str, now: datetime, *, page_order: bool = False):
-    """A SQL condition on ``Store`` selecting the stores whose status is ``code``.
-
-    Written as ``IN`` lists the database builds once (the waiting attempts; the
-    authorizations in a time window, from the index on ``(revoked_at, expires_at)``) rather
-    than subqueries run for every store. For a count the authorizations' list drives the
-    search through ``stores.authorization_id``; with ``page_order`` (a page of stores, newest
-    first) the list is only probed while the stores are walked in date order, which stops
-    after one page instead of sorting every match. Measured at 10,000 stores (SQLite,
-    in-process), count + first page of Renewal due: 4.4 + 1.0 ms with per-store subqueries,
-    0.7 + 1.1 ms this way (the page driven by the list would take 2.1 ms).
+    ``indexed=False`` (SQLite only) writes the columns ``+column``, which SQLite cannot look
+    up in an index: a page of a common status then walks the stores in date order and tests
+    each, instead of listing every match from ``ix_stores_status_facts`` to sort them.
     """
-    waiting = select(AuthorizationAttempt.store_id).where(
-        unfinished(), AuthorizationAttempt.expires_at > now
-    )
-    due = now + RENEWAL_WINDOW
-
-    # No authorization has id 0: coalesce keeps the membership the same but not indexable.
-    column = func.coalesce(Store.authorization_id, 0) if page_order else Store.authorization_id
-
-    def authorizations(*where):
-        return column.in_(select(Authorization.id).where(*where))
-
-    live = and_(Store.active, Store.id.not_in(waiting))
+    due = now + RENEWAL_WINDOW if isinstance(now, datetime) else bindparam("due")
+    column = (lambda c: c) if indexed else _unindexed
+    valid, waiting = column(Store.connection_valid_until), column(Store.awaiting_until)
+    active = column(Store.active) == true()
+    live = and_(active, or_(waiting.is_(None), waiting <= now))
     rules = {
-        "inactive": not_(Store.active),
-        "awaiting": and_(Store.active, Store.id.in_(waiting)),
-        "not_connected": and_(live, Store.authorization_id.is_(None)),
-        "reconnect_required": and_(live, authorizations(_ended_by(now))),
-        "renewal_due": and_(live, authorizations(
-            Authorization.revoked_at.is_(None),
-            Authorization.expires_at > now,
-            Authorization.expires_at <= due,
-        )),
-        "active": and_(live, authorizations(
-            Authorization.revoked_at.is_(None), Authorization.expires_at > due
-        )),
-        "attention": and_(live, authorizations(_ended_by(due))),
-    }  # fmt: skip
+        "inactive": column(Store.active) == false(),
+        "awaiting": and_(active, waiting > now),
+        "not_connected": and_(live, valid.is_(None)),
+        "reconnect_required": and_(live, valid <= now),
+        "renewal_due": and_(live, valid > now, valid <= due),
+        "active": and_(live, valid > due),
+        "attention": and_(live, valid <= due),
+    }
     return rules[code]
 
 
-def attention_count_select(now):
-    """A scalar subquery counting the stores that need attention, ``condition("attention")``.
-
-    Written from the authorizations' side: only stores with an authorization can need
-    attention, and the index on ``(revoked_at, expires_at)`` finds the authorizations that
-    have ended or end within the renewal window, so the cost follows the number of stores
-    due, not the number of stores. ``now`` may be a bind parameter: ``due`` is then the
-    parameter ``due`` (see ``attention_params``).
-    """
-    due = now + RENEWAL_WINDOW if isinstance(now, datetime) else bindparam("due")
-    open_attempt = exists().where(
-        AuthorizationAttempt.store_id == Store.id,
-        unfinished(),
-        AuthorizationAttempt.expires_at > now,
-    )
-    return (
-        select(func.count())
-        .select_from(Authorization)
-        .join(Store, Store.authorization_id == Authorization.id)
-        .where(
-            _ended_by(due),
-            Store.active,
-            not_(open_attempt),
-        )
-        .scalar_subquery()
-    )
+def _unindexed(column):
+    """``+column``: the same value, which SQLite's planner does not look up in an index."""
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
 
 
-def attention_params(now: datetime) -> dict:
-    """The bind parameters of ``attention_count_select(bindparam("now"))``."""
+def status_params(now: datetime) -> dict:
+    """The bind parameters of ``condition(code, bindparam("now"))``."""
     return {"now": now, "due": now + RENEWAL_WINDOW}
-
-
-# The attention count, cached per SQLite connection: the home page takes 3.2 ms with the
-# cache and 6.3 ms without at 10,000 stores (3.1 and 3.75 ms at 100; in-process,
-# interleaved runs), since every page shows the count.
-# The count changes only when data changes or when time reaches the next authorization
-# entering the renewal window or the next open attempt timing out. SQLite's
-# ``PRAGMA data_version`` changes when another connection commits (and stays put within a
-# transaction, matching its snapshot), and the connection's ``total_changes`` grows with
-# each row it writes itself (committed or not). A cached count is used only while both are
-# unchanged and time has not reached the next change, so it is always the count the query
-# would return. With 10,000 stores the query visits every authorization that needs
-# attention (about 2 ms); the check is one PRAGMA.
-_CACHE_KEY = "asc_attention_count"
-_ATTENTION_AND_NEXT_CHANGE = select(
-    attention_count_select(bindparam("now")),
-    select(func.min(Authorization.expires_at))
-    .where(Authorization.revoked_at.is_(None), Authorization.expires_at > bindparam("due"))
-    .scalar_subquery(),
-    select(func.min(AuthorizationAttempt.expires_at))
-    .where(unfinished(), AuthorizationAttempt.expires_at > bindparam("now"))
-    .scalar_subquery(),
-)
-
-
-@dataclass(frozen=True)
-class _CachedCount:
-    state: tuple[int, int]
-    since: datetime
-    until: datetime | None
-    count: int
-
-
-def attention_count(session, now: datetime) -> int:
-    """How many stores need attention (renewal due or reconnect required) at ``now``."""
-    connection = session.connection()
-    if connection.dialect.name != "sqlite" or connection.engine.url.database in (
-        None,
-        "",
-        ":memory:",
-    ):
-        return session.scalar(select(attention_count_select(now)))
-    version = connection.exec_driver_sql("PRAGMA data_version").scalar()
-    state = (version, connection.connection.driver_connection.total_changes)
-    cached = connection.info.get(_CACHE_KEY)
-    if (
-        cached is not None
-        and cached.state == state
-        and cached.since <= now
-        and (cached.until is None or now < cached.until)
-    ):
-        return cached.count
-    count, next_due, next_timeout = session.execute(
-        _ATTENTION_AND_NEXT_CHANGE, attention_params(now)
-    ).one()
-    changes = [t for t in (next_due and next_due - RENEWAL_WINDOW, next_timeout) if t]
-    connection.info[_CACHE_KEY] = _CachedCount(state, now, min(changes, default=None), count)
-    return count

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
     ForeignKey,
     Index,
     String,
@@ -20,7 +22,7 @@ from sqlalchemy.orm import Mapped, aliased, column_property, mapped_column, rela
 from .. import clock
 from ..amazon.marketplaces import MARKETPLACES, Marketplace
 from ..extensions import db
-from .authorizations import FAILED_OUTCOMES, AuthorizationAttempt, unfinished
+from .authorizations import FAILED_OUTCOMES, AuthorizationAttempt
 
 PRODUCT_ID_TYPES = ("ASIN", "EAN", "GCID", "ISBN", "UPC")
 
@@ -40,6 +42,8 @@ class Store(db.Model):
         Index("ix_stores_country_created", "marketplace_code", "created_at", "id"),
         # A marketplace's store per authorization: never two stores of one seller's marketplace.
         UniqueConstraint("authorization_id", "marketplace_code", name="uq_store_authorization_mp"),
+        # The status filters and counts, from the store rows alone (migration 0011).
+        Index("ix_stores_status_facts", "active", "connection_valid_until", "awaiting_until"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,6 +65,14 @@ class Store(db.Model):
     authorization_id: Mapped[int | None] = mapped_column(
         ForeignKey("authorizations.id", ondelete="SET NULL"), index=True
     )
+
+    # Copies of the facts the status is derived from (``models/status.py``), kept by the
+    # database's triggers (migration 0011) on every write to the store, its authorization
+    # and its attempts; the app never writes them. A loaded store's copy is as old as the
+    # query that loaded it. The authorization's expiry, or 1970-01-01 once revoked (None:
+    # not connected); the latest expiry of an unfinished attempt (the "open attempt").
+    connection_valid_until: Mapped[datetime | None]
+    awaiting_until: Mapped[datetime | None]
 
     website = relationship("Website", lazy="joined", innerjoin=True)
     attribute = relationship("ProductAttribute", lazy="joined", innerjoin=True)
@@ -116,16 +128,16 @@ Store.last_failure = column_property(
     .scalar_subquery()
 )
 
-# The latest expiry of an unfinished attempt (the status's "open attempt"), loaded with the
-# store in the same query.
-Store.awaiting_until = column_property(
-    select(AuthorizationAttempt.expires_at)
-    .where(AuthorizationAttempt.store_id == Store.id, unfinished())
-    .order_by(AuthorizationAttempt.expires_at.desc())
-    .limit(1)
-    .correlate_except(AuthorizationAttempt)
-    .scalar_subquery()
-)
+
+class StoreTotal(db.Model):
+    """How many stores there are: one row, kept by the database's triggers on every insert
+    and delete of a store (migration 0011), so a page shows the number without counting."""
+
+    __tablename__ = "store_totals"
+    __table_args__ = (CheckConstraint("id = 1", name="ck_store_totals_one_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    stores: Mapped[int] = mapped_column(BigInteger)
 
 
 class StoreActivity(db.Model):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -12,12 +13,14 @@ from sqlalchemy.orm import raiseload
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
 from ..models import Store
-from ..models.status import LABELS, Status, condition, store_status
-from ..models.status import attention_count as _attention_count
+from ..models.status import LABELS, Status, condition, status_params, store_status
+from ..models.stores import StoreTotal
 from . import search
 
 PER_PAGE = 24
 MAX_QUERY_LENGTH = 100
+# Matching stores are counted up to this many; a longer list says "more than 1,000".
+COUNT_LIMIT = 1000
 STATUS_FILTERS = {**LABELS, "attention": "Needs attention"}
 COUNTRIES = [(m.code, m.country) for m in MARKETPLACES.values()]
 
@@ -60,15 +63,21 @@ class Filters:
 
 @dataclass(frozen=True)
 class StorePage:
-    """One page of store cards with what the page needs to describe itself."""
+    """One page of store cards with what the page needs to describe itself.
+
+    ``matching`` is exact up to ``COUNT_LIMIT``; above it, it is ``COUNT_LIMIT + 1`` ("more
+    than 1,000 match") and ``pages`` is None: the page then knows only whether a next page
+    follows (``has_next``). ``attention`` is counted the same way.
+    """
 
     cards: list[tuple[Store, Status]]
     total: int
     matching: int
     page: int
-    pages: int
+    pages: int | None
     filters: Filters
     attention: int = 0
+    has_next: bool = False
 
     @property
     def attention_text(self) -> str:
@@ -86,94 +95,188 @@ class StorePage:
         return self.first + len(self.cards) - 1 if self.cards else 0
 
     @property
+    def paginated(self) -> bool:
+        """Whether the list has more than one page."""
+        return self.pages != 1
+
+    @property
     def summary(self) -> str:
         """A sentence such as "Showing 25–48 of 500 stores" or "3 of 10 stores match"."""
         plural = "store" if self.total == 1 else "stores"
-        if self.matching == self.total:
-            counted = f"{self.total} {plural}"
+        if self.pages is None:
+            counted = f"More than {COUNT_LIMIT:,} of {self.total:,} stores match"
+        elif self.matching == self.total:
+            counted = f"{self.total:,} {plural}"
         else:
             verb = "matches" if self.matching == 1 else "match"
-            counted = f"{self.matching} of {self.total} {plural} {verb}"
+            counted = f"{self.matching:,} of {self.total:,} {plural} {verb}"
         if self.pages == 1:
             return counted
-        return f"{counted}; showing {self.first}–{self.last}"
+        return f"{counted}; showing {self.first:,}–{self.last:,}"
 
 
 def attention_text(count: int) -> str:
     """The home banner: "2 stores need attention" (renewal due or reconnect required)."""
     if count == 1:
         return "1 store needs attention: its Amazon authorization is ending or has ended."
-    return f"{count} stores need attention: their Amazon authorizations are ending or have ended."
+    many = f"More than {COUNT_LIMIT:,}" if count > COUNT_LIMIT else f"{count:,}"
+    return f"{many} stores need attention: their Amazon authorizations are ending or have ended."
 
 
 def attention_count(now: datetime) -> int:
-    """How many stores are Renewal due or Reconnect required."""
-    return _attention_count(db.session, now)
+    """How many stores are Renewal due or Reconnect required, up to ``COUNT_LIMIT + 1``."""
+    return db.session.scalar(_ATTENTION, status_params(now))
 
 
 def load(filters: Filters, now: datetime) -> StorePage:
-    """Count all and matching stores in one query, the attention count, then one page."""
-    if filters.active:
-        dialect = db.session.get_bind().dialect.name
-        if filters.q and not (filters.country or filters.status):
-            counting = search.count(filters.q, dialect)
+    """Count all, matching (capped) and attention stores in one query, then one page."""
+    dialect = db.session.get_bind().dialect.name
+    params = {**status_params(now), "country": filters.country}
+    total, matching, attention = db.session.execute(_counts(filters, dialect), params).one()
+    exact = not filters.active or matching <= COUNT_LIMIT
+    pages = max(1, math.ceil(matching / PER_PAGE)) if exact else None
+    page = min(filters.page, pages) if exact else filters.page
+    read = _Reader(filters, dialect, params, total)
+    rows, has_next = read.page(page, matching, exact)
+    if not rows and page > 1 and not exact:
+        # Past the end of a long list (an old link): count them all, show the last page.
+        counting = select(func.count()).select_from(Store).where(_conditions(filters, dialect))
+        matching = db.session.scalar(counting, params)
+        pages = page = max(1, math.ceil(matching / PER_PAGE))
+        exact = True
+        rows, has_next = read.page(page, matching, exact)
+    cards = [(store, store_status(store, now)) for store in rows]
+    filters = replace(filters, page=page)
+    return StorePage(cards, total, matching, page, pages, filters, attention, has_next)
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """Reads one page of the stores the filters let through."""
+
+    filters: Filters
+    dialect: str
+    params: dict
+    total: int
+
+    def page(self, page: int, matching: int, exact: bool) -> tuple[list[Store], bool]:
+        """The stores of ``page`` newest first, and whether another page follows.
+
+        A page in the second half of a list whose length is known is read from the oldest
+        store backwards, so the last page costs what the first does; the stores skipped
+        are walked as index entries where the filter allows (``_page_query``).
+        """
+        offset = (page - 1) * PER_PAGE
+        if not exact:
+            # Only the first COUNT_LIMIT are counted: one more row says whether a page follows.
+            rows = self._read(offset, PER_PAGE + 1, matching, oldest_first=False)
+            return rows[:PER_PAGE], len(rows) > PER_PAGE
+        remaining = matching - offset
+        if remaining <= 0:
+            return [], False
+        if offset <= remaining:
+            return self._read(offset, PER_PAGE, matching, False), remaining > PER_PAGE
+        limit = min(PER_PAGE, remaining)
+        rows = self._read(max(0, remaining - PER_PAGE), limit, matching, oldest_first=True)
+        return rows[::-1], remaining > PER_PAGE
+
+    def _read(self, offset: int, limit: int, matching: int, oldest_first: bool) -> list[Store]:
+        if not self.filters.active:
+            query = _UNFILTERED_PAGES[oldest_first]
         else:
-            counted = _conditions(filters, now, dialect)
-            counting = select(func.count()).select_from(Store).where(counted)
-        total, matching = db.session.execute(select(_TOTAL, counting.scalar_subquery())).one()
-    else:
-        total = matching = db.session.scalar(_TOTAL_ONLY)
-    attention = _attention_count(db.session, now)
-    pages = max(1, math.ceil(matching / PER_PAGE))
-    page = min(filters.page, pages)
-    offset = (page - 1) * PER_PAGE
-    cards: list[tuple[Store, Status]] = []
-    if matching:
-        query = _FIRST_PAGE
-        if filters.active:
-            # The count says how common the matches are: when the page walking the stores
-            # newest first meets its matches sooner than the name index lists them all, walk.
-            index = not search.walk_is_shorter(matching, total, offset + PER_PAGE)
-            where = _conditions(filters, now, dialect, page_order=True, name_index=index)
-            query = _page_query(where)
-        # Website, connection and the open attempt come in the same row.
-        rows = db.session.scalars(query, {"offset": offset})
-        cards = [(store, store_status(store, now)) for store in rows]
-    return StorePage(cards, total, matching, page, pages, replace(filters, page=page), attention)
+            # Walk the stores in date order testing each, or take the matches from an index
+            # and sort them: the count says which reads fewer rows (a capped count: walk).
+            wanted = offset + limit
+            walk = matching > COUNT_LIMIT or search.walk_is_shorter(matching, self.total, wanted)
+            query = _filtered_page(self.filters, self.dialect, walk, oldest_first)
+        return list(db.session.scalars(query, {**self.params, "offset": offset, "limit": limit}))
 
 
-def _page_query(where):
-    """One page of stores matching ``where``, newest first (offset: a bind parameter)."""
+def _page_query(where, oldest_first: bool = False):
+    """A page of stores matching ``where`` (bind parameters ``offset`` and ``limit``), newest
+    first; ``oldest_first``: the page is taken from the other end (the caller reverses it).
+
+    The page's ids come first, from the index on the creation date when the filter allows:
+    skipping ``offset`` stores then reads index entries, not store rows.
+    """
+    order = (Store.created_at, Store.id) if oldest_first else (
+        Store.created_at.desc(), Store.id.desc()
+    )  # fmt: skip
+    ids = (
+        select(Store.id)
+        .where(where)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
     return (
         select(Store)
-        .where(where)
-        .order_by(Store.created_at.desc(), Store.id.desc())
-        .limit(PER_PAGE)
-        .offset(bindparam("offset"))
+        .where(Store.id.in_(ids.scalar_subquery()))
+        .order_by(*order)
         # Cards do not show the attribute; loading it for 24 stores is wasted work.
         .options(raiseload(Store.attribute))
     )
 
 
-# Without filters the statements never change: built once. The total is SQLite's b-tree
-# count (no store is read).
-_TOTAL = select(func.count()).select_from(Store).scalar_subquery()
-_TOTAL_ONLY = select(_TOTAL)
-_FIRST_PAGE = _page_query(true())
+def _capped(where):
+    """A scalar subquery counting the stores matching ``where``, up to ``COUNT_LIMIT + 1``:
+    its cost follows the limit, not the number of stores."""
+    matches = select(Store.id).where(where).limit(COUNT_LIMIT + 1).subquery()
+    return select(func.count()).select_from(matches).scalar_subquery()
 
 
-def _conditions(
-    filters: Filters, now: datetime, dialect: str, page_order: bool = False,
-    name_index: bool = True,
-):  # fmt: skip
+# The total is kept by the database (migration 0011): no store is counted.
+_TOTAL = select(StoreTotal.stores).where(StoreTotal.id == 1).scalar_subquery()
+_ATTENTION_COUNT = _capped(condition("attention", bindparam("now")))
+_ATTENTION = select(_ATTENTION_COUNT)
+_COUNTS = select(_TOTAL, _TOTAL, _ATTENTION_COUNT)
+_UNFILTERED_PAGES = {first: _page_query(true(), first) for first in (False, True)}
+
+
+def _counts(filters: Filters, dialect: str):
+    """The total, the matching stores (capped) and the attention count, in one statement."""
+    if not filters.active:
+        return _COUNTS
+    if filters.q and not (filters.country or filters.status):
+        matching = search.count(filters.q, dialect, COUNT_LIMIT + 1)
+    elif not filters.q:
+        return _cached_counts(bool(filters.country), filters.status, dialect)
+    else:
+        matching = _capped(_conditions(filters, dialect))
+    return select(_TOTAL, matching, _ATTENTION_COUNT)
+
+
+# Without a search the statements depend only on which filters are set (their values are
+# bind parameters): built once each. Building them took about 1 ms a request.
+@functools.cache
+def _cached_counts(country: bool, status: str, dialect: str):
+    filters = Filters(country="US" if country else "", status=status)
+    return select(_TOTAL, _capped(_conditions(filters, dialect)), _ATTENTION_COUNT)
+
+
+def _filtered_page(filters: Filters, dialect: str, walk: bool, oldest_first: bool):
+    """The page query of ``filters`` (see ``_page_query``), built once unless it searches."""
+    if filters.q:
+        return _page_query(_conditions(filters, dialect, walk=walk), oldest_first)
+    return _cached_page(bool(filters.country), filters.status, dialect, walk, oldest_first)
+
+
+@functools.cache
+def _cached_page(country: bool, status: str, dialect: str, walk: bool, oldest_first: bool):
+    filters = Filters(country="US" if country else "", status=status)
+    return _page_query(_conditions(filters, dialect, walk=walk), oldest_first)
+
+
+def _conditions(filters: Filters, dialect: str, walk: bool = False):
     """The SQL condition selecting the stores the filters let through on the database
-    ``dialect`` (``page_order``: for a page, newest first; see ``models.status.condition``;
-    ``name_index``: see ``search.condition``)."""
+    ``dialect``, with the bind parameters ``now``, ``due`` and ``country``. ``walk``: for a
+    page that walks the stores newest first and tests each (see ``search.condition``)."""
     parts = []
     if filters.q:
-        parts.append(search.condition(filters.q, dialect, name_index))
+        parts.append(search.condition(filters.q, dialect, index=not walk))
     if filters.country:
-        parts.append(Store.marketplace_code == filters.country)
+        parts.append(Store.marketplace_code == bindparam("country"))
     if filters.status:
-        parts.append(condition(filters.status, now, page_order=page_order))
+        unindexed = walk and dialect == "sqlite"  # PostgreSQL's planner chooses by itself
+        parts.append(condition(filters.status, bindparam("now"), indexed=not unindexed))
     return db.and_(*parts) if parts else true()

@@ -39,3 +39,15 @@ def sqlite_plan(app, statement: str, parameters) -> list[tuple[bool, str]]:
         finally:
             raw.close()
     return [(parent == 0, detail) for _id, parent, _unused, detail in rows]
+
+
+def page_ids_plan(plan: list[tuple[bool, str]]) -> list[str]:
+    """The steps reading a page's ids: the home page reads the ids of one page in a subquery
+    (``WHERE id IN (SELECT id … LIMIT … OFFSET …)``), then their 24 rows, sorted again."""
+    start = next(n for n, (top, line) in enumerate(plan) if top and "LIST SUBQUERY" in line)
+    steps = []
+    for top, line in plan[start + 1 :]:
+        if top:
+            break
+        steps.append(line)
+    return steps

@@ -3,9 +3,12 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
+from asc_web.extensions import db
+from asc_web.models import Store
 from tests.integration.stores.conftest import HTMX, card_ids
-from tests.support.sql import counting, sqlite_plan
+from tests.support.sql import counting, page_ids_plan, sqlite_plan
 
 
 @pytest.fixture(autouse=True)
@@ -87,6 +90,65 @@ def test_a_long_list_is_paginated_newest_first(client, stores):
     assert card_ids(client.get("/").text)[0] == newest
 
 
+@pytest.mark.parametrize("query", ["", "country=UK", "status=inactive", "status=not_connected",
+                                   "q=store+00"])  # fmt: skip
+def test_every_page_of_a_list_holds_the_next_stores_newest_first(app, client, stores, query):
+    """Pages in the second half are read from the oldest store backwards: the cards and
+    their order are those of one list cut in pages of 24."""
+    stores.make_many(130)
+    seen, page = [], 1
+    while True:
+        text = client.get(f"/?{query}&page={page}").text
+        seen += card_ids(text)
+        if 'rel="next"' not in text:
+            break
+        page += 1
+    assert len(seen) == len(set(seen))
+    assert seen == sorted(seen, reverse=True)  # one creation time: newest = highest id
+    with app.app_context():
+        matching = {store.id for store in db.session.scalars(select(Store))
+                    if not query or _matches(store, query)}  # fmt: skip
+    assert set(seen) == matching, query
+    assert page == 1 or f"Page {page} of {page}" in text
+
+
+def _matches(store, query: str) -> bool:
+    from asc_web import clock
+    from asc_web.models.status import store_status
+
+    key, _, value = query.partition("=")
+    if key == "country":
+        return store.marketplace_code == value
+    if key == "status":
+        return store_status(store, clock.utcnow()).code == value
+    return value.replace("+", " ") in store.name_key
+
+
+def test_counts_stop_at_1000_and_the_pages_still_follow(client, stores):
+    stores.make_many(1030)  # "Store 0000" to "Store 1029"; every seventh inactive
+    common = client.get("/?q=store").text
+    assert "More than 1,000 of 1,030 stores match; showing 1–24" in common
+    assert ">Page 1</span>" in common and 'href="/?q=store&amp;page=2"' in common
+    last = client.get("/?q=store&page=43").text  # 1,030 = 42 × 24 + 22
+    assert "showing 1,009–1,030" in last and 'rel="next"' not in last
+    assert len(card_ids(last)) == 22
+    # An old link past the end: counted in full, the last page shown with its number.
+    beyond = client.get("/?q=store&page=60").text
+    assert card_ids(beyond) == card_ids(last) and "Page 43 of 43" in beyond
+    rare = client.get("/?status=inactive").text  # 0, 7, …, 1029: 148 stores
+    assert "148 of 1,030 stores match; showing 1–24" in rare and "Page 1 of 7" in rare
+    everything = client.get("/?page=43").text
+    assert "1,030 stores; showing 1,009–1,030" in everything and "Page 43 of 43" in everything
+
+
+def test_the_attention_banner_counts_up_to_1000():
+    from asc_web.stores.listing import attention_text
+
+    assert attention_text(1).startswith("1 store needs attention")
+    assert attention_text(1000).startswith("1,000 stores need attention")
+    assert attention_text(1001).startswith("More than 1,000 stores need attention")
+
+
 def test_filters_narrow_by_name_country_and_status(client, stores):
     usa = stores.make("Amazon Store USA", "US")
     stores.make("Amazon Store Canada", "CA")
@@ -147,9 +209,13 @@ def test_a_countrys_page_walks_an_index_in_date_order(app, client, stores, datab
     client.get("/" + query)
     with counting(app) as statements:
         assert client.get("/" + query).status_code == 200
-    pages = [(s, p) for s, p in statements if "FROM stores" in s and "LIMIT" in s]
+    pages = [(s, p) for s, p in statements if "FROM stores" in s and "LIMIT" in s
+             and "count(" not in s]  # fmt: skip
     assert pages
     for statement, parameters in pages:
         plan = sqlite_plan(app, statement, parameters)
-        # Rows come in the index's order: no sort of all the country's stores for a page.
-        assert not [line for top, line in plan if top and "TEMP B-TREE" in line], plan
+        # Ids come in the index's order: no sort of all the country's stores for a page.
+        ids = page_ids_plan(plan)
+        assert ids == [
+            "SEARCH stores USING COVERING INDEX ix_stores_country_created (marketplace_code=?)"
+        ], plan
