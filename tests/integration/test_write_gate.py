@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from asc_web.db import WRITE_GATES
 from asc_web.extensions import db
@@ -43,6 +43,33 @@ def test_each_write_request_hands_the_gate_back(app, client, accounts, gate):
     assert not gate._lock.locked()
     assert client.post("/logout", data={"csrf_token": "wrong"}).status_code == 400
     assert not gate._lock.locked()
+
+
+STORE_FORM = {"email": "m@example.com", "country": "US", "website": "1",
+              "product_id_type": "ASIN", "attribute": "1"}  # fmt: skip
+
+
+def test_adding_a_store_waits_for_the_write_lock_once(app, client, accounts, gate):
+    """After the commit the answer is built without a second transaction: on SQLite a
+    writing request's transaction waits for the write lock, so a second one would queue
+    again behind every other writer just to read the signed-in user back."""
+    accounts.signed_in()
+    token = csrf_from(client.get("/stores/new").text)
+    begun = []
+    with app.app_context():
+        engine = db.engine
+
+    def count(_connection):
+        begun.append(1)
+
+    event.listen(engine, "begin", count)
+    try:
+        added = client.post("/stores/new", data={"csrf_token": token, "name": "Once", **STORE_FORM})
+    finally:
+        event.remove(engine, "begin", count)
+    assert added.status_code == 303, added.text
+    assert added.headers["Cache-Control"] == "no-store"
+    assert len(begun) == 1
 
 
 def test_a_failed_write_hands_the_gate_back(app, gate):
