@@ -12,9 +12,10 @@ import time
 import weakref
 from pathlib import Path
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 from .config import private_file
 
@@ -228,9 +229,11 @@ def enable_wal(cursor, attempts: int = 50) -> None:
 def _may_write() -> bool:
     """Whether the current unit of work may write (unsafe request, CLI or job)."""
     if has_request_context():
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "asc_reads_first", False):
+            return bool(g.get("asc_writing"))
         if request.method not in SAFE_METHODS:
             return True
-        view = current_app.view_functions.get(request.endpoint or "")
         return bool(getattr(view, "asc_writes", False))
     return True
 
@@ -239,6 +242,44 @@ def writes(view):
     """Mark a GET view that writes (such as an OAuth callback) so it takes the write lock."""
     view.asc_writes = True
     return view
+
+
+def reads_first(view):
+    """Mark a view that reads and validates first and writes only in ``write_transaction``.
+
+    Its other transactions begin deferred, without SQLite's write lock, so other requests'
+    writes go on while it loads the user and checks the form, and a refused form never
+    queues for the lock. What it read may be out of date once it writes: the write must
+    hold up anyway (constraints, or checking again inside the write transaction).
+    """
+    view.asc_reads_first = True
+    return view
+
+
+@contextlib.contextmanager
+def write_transaction(session):
+    """End the read transaction of a ``reads_first`` view and write in a new one.
+
+    The block's first query starts it (``BEGIN IMMEDIATE`` on SQLite): a deferred
+    transaction that has read cannot wait for another writer in WAL mode, it fails at once
+    ("database is locked"). What the view loaded stays loaded (the signed-in user, the
+    form's choices) and is not read again under the lock. Nothing may be pending when it
+    starts: a reads-first view writes inside the block only.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("write_transaction: the session has changes made before it")
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # nothing to write: ends the read transaction
+    finally:
+        session.expire_on_commit = keep
+    writing, g.asc_writing = g.get("asc_writing"), True
+    try:
+        yield
+    finally:
+        g.asc_writing = writing
 
 
 def _is_memory(engine: Engine) -> bool:

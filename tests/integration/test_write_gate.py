@@ -56,27 +56,43 @@ STORE_FORM = {"email": "m@example.com", "country": "US", "website": "1",
               "product_id_type": "ASIN", "attribute": "1"}  # fmt: skip
 
 
-def test_adding_a_store_waits_for_the_write_lock_once(app, client, accounts, gate):
-    """After the commit the answer is built without a second transaction: on SQLite a
-    writing request's transaction waits for the write lock, so a second one would queue
-    again behind every other writer just to read the signed-in user back."""
-    accounts.signed_in()
-    token = csrf_from(client.get("/stores/new").text)
-    begun = []
+def write_locks(app, send) -> tuple[object, int]:
+    """``send()``'s answer and how many transactions it began with SQLite's write lock."""
     with app.app_context():
         engine = db.engine
+    begun = []
 
-    def count(_connection):
-        begun.append(1)
+    def count(_conn, _cursor, statement, *_args):
+        if statement.startswith("BEGIN IMMEDIATE"):
+            begun.append(statement)
 
-    event.listen(engine, "begin", count)
+    event.listen(engine, "before_cursor_execute", count)
     try:
-        added = client.post("/stores/new", data={"csrf_token": token, "name": "Once", **STORE_FORM})
+        return send(), len(begun)
     finally:
-        event.remove(engine, "begin", count)
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def test_adding_a_store_waits_for_the_write_lock_once(app, client, accounts, gate):
+    """Only the insert waits: the user and the form's checks are read before it, and the
+    answer is built after the commit without a second write transaction (which would
+    queue again behind every other writer just to read the signed-in user back)."""
+    accounts.signed_in()
+    token = csrf_from(client.get("/stores/new").text)
+    added, locks = write_locks(app, lambda: client.post(
+        "/stores/new", data={"csrf_token": token, "name": "Once", **STORE_FORM}))  # fmt: skip
     assert added.status_code == 303, added.text
     assert added.headers["Cache-Control"] == "no-store"
-    assert len(begun) == 1
+    assert locks == 1
+    refused, locks = write_locks(app, lambda: client.post(
+        "/stores/new", data={"csrf_token": token, "name": "", **STORE_FORM}))  # fmt: skip
+    assert refused.status_code == 422
+    assert locks == 0
+    taken, locks = write_locks(app, lambda: client.post(
+        "/stores/new", data={"csrf_token": token, "name": "once", **STORE_FORM}))  # fmt: skip
+    assert taken.status_code == 422
+    assert "already" in taken.text
+    assert not gate._lock.locked()
 
 
 def test_a_failed_write_hands_the_gate_back(app, gate):
