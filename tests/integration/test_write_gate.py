@@ -56,42 +56,56 @@ STORE_FORM = {"email": "m@example.com", "country": "US", "website": "1",
               "product_id_type": "ASIN", "attribute": "1"}  # fmt: skip
 
 
-def write_locks(app, send) -> tuple[object, int]:
-    """``send()``'s answer and how many transactions it began with SQLite's write lock."""
+def write_transactions(app, send) -> tuple[object, list[list[str]]]:
+    """``send()``'s answer and the statements of each transaction it began with SQLite's
+    write lock (their first words)."""
     with app.app_context():
         engine = db.engine
-    begun = []
+    writes: list[list[str]] = []
+    current: list[list[str]] = []
 
-    def count(_conn, _cursor, statement, *_args):
-        if statement.startswith("BEGIN IMMEDIATE"):
-            begun.append(statement)
+    def statement(_conn, _cursor, text_, *_args):
+        if text_.startswith("BEGIN IMMEDIATE"):
+            writes.append([])
+            current[:] = [writes[-1]]
+        elif text_.startswith("BEGIN"):
+            current[:] = []
+        elif current:
+            current[0].append(text_.split()[0])
 
-    event.listen(engine, "before_cursor_execute", count)
+    event.listen(engine, "before_cursor_execute", statement)
     try:
-        return send(), len(begun)
+        return send(), writes
     finally:
-        event.remove(engine, "before_cursor_execute", count)
+        event.remove(engine, "before_cursor_execute", statement)
 
 
-def test_adding_a_store_waits_for_the_write_lock_once(app, client, accounts, gate):
-    """Only the insert waits: the user and the form's checks are read before it, and the
-    answer is built after the commit without a second write transaction (which would
-    queue again behind every other writer just to read the signed-in user back)."""
+def test_adding_a_store_waits_for_the_write_lock_once_and_only_writes_then(
+    app, client, accounts, gate
+):
+    """Only the insert waits: the user and the form's checks are read before it (and not
+    read again under the lock), and the answer is built after the commit without a second
+    write transaction (which would queue again behind every other writer)."""
     accounts.signed_in()
     token = csrf_from(client.get("/stores/new").text)
-    added, locks = write_locks(app, lambda: client.post(
-        "/stores/new", data={"csrf_token": token, "name": "Once", **STORE_FORM}))  # fmt: skip
+
+    def post(name):
+        data = {"csrf_token": token, "name": name, **STORE_FORM}
+        return write_transactions(app, lambda: client.post("/stores/new", data=data))
+
+    added, writes = post("Once")
     assert added.status_code == 303, added.text
     assert added.headers["Cache-Control"] == "no-store"
-    assert locks == 1
-    refused, locks = write_locks(app, lambda: client.post(
-        "/stores/new", data={"csrf_token": token, "name": "", **STORE_FORM}))  # fmt: skip
+    assert len(writes) == 1
+    assert "SELECT" not in writes[0]
+    assert writes[0].count("INSERT") == 2  # the store and its activity line
+    refused, writes = post("")
     assert refused.status_code == 422
-    assert locks == 0
-    taken, locks = write_locks(app, lambda: client.post(
-        "/stores/new", data={"csrf_token": token, "name": "once", **STORE_FORM}))  # fmt: skip
+    assert writes == []
+    taken, writes = post("once")
     assert taken.status_code == 422
     assert "already" in taken.text
+    assert writes == []
     assert not gate._lock.locked()
 
 
