@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import os
 import sqlite3
 import threading
@@ -10,25 +12,30 @@ import time
 import weakref
 from pathlib import Path
 
-from flask import current_app, has_request_context, request
+from flask import current_app, g, has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import scoped_session
 
 from .config import private_file
 
+log = logging.getLogger(__name__)
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Next to the database (``asc_web.sqlite3-writer-lock``): every process that writes to it
+# queues on this file (``WriteGate``). It holds nothing; SQLite never reads it.
+WRITER_LOCK_SUFFIX = "-writer-lock"
 
 
 def configure_engine(engine: Engine) -> None:
     """Attach the SQLite settings to ``engine``; other databases need nothing here."""
     if engine.dialect.name != "sqlite":
         return
-    if not _is_memory(engine):
-        private_database_files(Path(engine.url.database))
     gate = None
     if not _is_memory(engine):  # one connection only: nothing to queue
-        gate = WRITE_GATES[engine] = WriteGate()
+        private_database_files(Path(engine.url.database))
+        gate = WRITE_GATES[engine] = write_gate(Path(engine.url.database))
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -73,19 +80,34 @@ def configure_engine(engine: Engine) -> None:
 
 
 class WriteGate:
-    """One SQLite write transaction at a time per engine (process), the others queued.
+    """One SQLite write transaction at a time, the others queued: threads of one process on
+    a lock, then processes (servers' workers, the worker, ``flask`` commands) on a file lock.
 
-    Without it every thread of a server that wants SQLite's write lock polls for it through
-    the busy handler, sleeping up to 100 ms between tries, so under load some wait seconds
-    while others get in again and again (adding stores at 16 connections: p99 1.1 to 1.6 s).
-    Threads of one process now wait on a lock instead, and only one per process asks SQLite.
-    A thread that writes on a second connection while its first is open is not held back
-    (SQLite decides, as before); a thread waits at most the busy timeout, then asks SQLite.
+    Without it every writer that wants SQLite's write lock polls for it through the busy
+    handler, sleeping up to 100 ms between tries, so under load some wait seconds while
+    others get in again and again (adding stores at 16 connections: p99 1.1 to 2 s). Here
+    threads wait on a lock, and the one at the head of each process waits for the file lock
+    (``flock`` on ``<database>-writer-lock``) in the kernel, which wakes it as soon as the
+    holder lets go. The gate is held from ``BEGIN IMMEDIATE`` until the connection goes back
+    to the pool (a session's commit or rollback), so SQLite's own lock is then free at once.
+
+    SQLite's lock stays the authority: a writer that does not pass here (another program, a
+    thread that waited out the busy timeout, a lock file that cannot be opened) is simply
+    waited for by SQLite's busy timeout, as before. A thread that writes on a second
+    connection while its first is open is not held back (SQLite decides, as before). A
+    thread waits at most the busy timeout for the others of its process; the one at the
+    head waits for the file lock as long as another process's write transaction lasts
+    (which SQLite would make it wait too) and never for its own process: the file is
+    opened once per process, and a process's writers pass the file lock one at a time.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, lock_path: Path | None = None) -> None:
         self._lock = threading.Lock()
         self._holder: int | None = None
+        self._lock_path = lock_path
+        self._fd: int | None = None
+        self._fd_pid: int | None = None
+        self._file_locked = False
 
     def enter(self) -> bool:
         """Wait for the gate; False when this thread holds it already, or after the timeout."""
@@ -94,16 +116,79 @@ class WriteGate:
             return False
         if not self._lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
             return False
+        try:
+            self._lock_file()
+        except BaseException:
+            self._lock.release()
+            raise
         self._holder = me
         return True
 
     def leave(self) -> None:
         """Let the next writer in (whichever thread returns the connection)."""
         self._holder = None
-        self._lock.release()
+        try:
+            if self._file_locked:
+                self._file_locked = False
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._lock.release()
+
+    def _lock_file(self) -> None:
+        """Wait for the other processes' writers (holding the in-process lock)."""
+        fd = self._file()
+        if fd is None:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except OSError as exc:  # such as ENOLCK: SQLite's busy timeout still queues us
+            self._give_up_file(exc)
+            return
+        self._file_locked = True
+
+    def _file(self) -> int | None:
+        """This process's open lock file: a forked child opens its own, or flock would not
+        tell it from its parent."""
+        if self._lock_path is None:
+            return None
+        if self._fd_pid != os.getpid():
+            try:
+                fd = os.open(self._lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:  # a read-only folder: SQLite cannot write there either
+                self._give_up_file(exc)
+                return None
+            self._fd, self._fd_pid = fd, os.getpid()
+            # Whoever can open it can hold every writer back: the service account only.
+            private_file(self._lock_path)
+        return self._fd
+
+    def _give_up_file(self, exc: OSError) -> None:
+        log.warning("Writers queue in this process only: lock file %s: %s", self._lock_path, exc)
+        self._lock_path = None
+
+    def __del__(self) -> None:
+        if self._fd is not None and self._fd_pid == os.getpid():
+            os.close(self._fd)
 
 
-# Each SQLite engine's gate (one database per process in production; tests build several).
+def write_gate(database: Path) -> WriteGate:
+    """The gate of the SQLite file ``database``: one per file and process, whatever the
+    engine (two engines on one file must not make a thread wait for its own file lock)."""
+    real = Path(os.path.realpath(database))
+    lock_path = real.with_name(real.name + WRITER_LOCK_SUFFIX)
+    with _GATES_LOCK:
+        gate = _GATES_BY_FILE.get(lock_path)
+        if gate is None:
+            gate = _GATES_BY_FILE[lock_path] = WriteGate(lock_path)
+        return gate
+
+
+_GATES_BY_FILE: weakref.WeakValueDictionary[Path, WriteGate] = weakref.WeakValueDictionary()
+_GATES_LOCK = threading.Lock()
+
+
+# Each SQLite engine's gate (one database per process in production; tests build several
+# engines, and those on one file share its gate).
 WRITE_GATES: weakref.WeakKeyDictionary[Engine, WriteGate] = weakref.WeakKeyDictionary()
 GATE_KEY = "asc_write_gate"
 
@@ -144,9 +229,11 @@ def enable_wal(cursor, attempts: int = 50) -> None:
 def _may_write() -> bool:
     """Whether the current unit of work may write (unsafe request, CLI or job)."""
     if has_request_context():
+        view = current_app.view_functions.get(request.endpoint or "")
+        if getattr(view, "asc_reads_first", False):
+            return bool(g.get("asc_writing"))
         if request.method not in SAFE_METHODS:
             return True
-        view = current_app.view_functions.get(request.endpoint or "")
         return bool(getattr(view, "asc_writes", False))
     return True
 
@@ -155,6 +242,44 @@ def writes(view):
     """Mark a GET view that writes (such as an OAuth callback) so it takes the write lock."""
     view.asc_writes = True
     return view
+
+
+def reads_first(view):
+    """Mark a view that reads and validates first and writes only in ``write_transaction``.
+
+    Its other transactions begin deferred, without SQLite's write lock, so other requests'
+    writes go on while it loads the user and checks the form, and a refused form never
+    queues for the lock. What it read may be out of date once it writes: the write must
+    hold up anyway (constraints, or checking again inside the write transaction).
+    """
+    view.asc_reads_first = True
+    return view
+
+
+@contextlib.contextmanager
+def write_transaction(session):
+    """End the read transaction of a ``reads_first`` view and write in a new one.
+
+    The block's first query starts it (``BEGIN IMMEDIATE`` on SQLite): a deferred
+    transaction that has read cannot wait for another writer in WAL mode, it fails at once
+    ("database is locked"). What the view loaded stays loaded (the signed-in user, the
+    form's choices) and is not read again under the lock. Nothing may be pending when it
+    starts: a reads-first view writes inside the block only.
+    """
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("write_transaction: the session has changes made before it")
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()  # nothing to write: ends the read transaction
+    finally:
+        session.expire_on_commit = keep
+    writing, g.asc_writing = g.get("asc_writing"), True
+    try:
+        yield
+    finally:
+        g.asc_writing = writing
 
 
 def _is_memory(engine: Engine) -> bool:

@@ -69,10 +69,14 @@ def _no_store_when_signed_in(response):
     if request.endpoint == "static":
         return response
     # Read without loading the user: an answer refused before the wall ran (414, a NUL
-    # byte) or a database outage must not query the database here.
+    # byte) or a database outage must not query the database here. The wall's own answer
+    # comes first: after a commit the user is expired, and reading it again would start a
+    # second transaction (on SQLite a write request's waits for the write lock once more).
+    if g.get("asc_signed_in") or "_user_id" in session:
+        response.headers["Cache-Control"] = "no-store"
+        return response
     user = g.get("_login_user")
-    signed_in = user is not None and user.is_authenticated
-    if signed_in or g.get("asc_signed_in") or "_user_id" in session:
+    if user is not None and user.is_authenticated:
         response.headers["Cache-Control"] = "no-store"
     return response
 

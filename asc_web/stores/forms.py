@@ -123,7 +123,10 @@ class StoreForm(NameRules, FlaskForm):
 
     def validate_website(self, field) -> None:
         """Only a website of the catalog."""
-        if field.data is None or db.session.get(Website, field.data) is None:
+        # Kept while the form lives: the new store's activity line names it, and a row
+        # still in the session is not read again inside the write transaction.
+        self.chosen_website = db.session.get(Website, field.data) if field.data else None
+        if self.chosen_website is None:
             raise ValidationError("Choose a Magento website from the list.")
 
     def validate_country(self, field) -> None:
@@ -142,7 +145,10 @@ class StoreForm(NameRules, FlaskForm):
 
     def validate_attribute(self, field) -> None:
         """Only an attribute that exists in the catalog."""
-        if field.data is None or db.session.get(ProductAttribute, field.data) is None:
+        self.chosen_attribute = (
+            db.session.get(ProductAttribute, field.data) if field.data else None
+        )  # kept, as the website
+        if self.chosen_attribute is None:
             raise ValidationError(
                 "Choose a Magento attribute from the list; the one sent does not exist."
             )

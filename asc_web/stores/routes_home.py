@@ -8,6 +8,7 @@ from flask_login import current_user
 from .. import clock, htmx
 from ..auth.wall import require_manager
 from ..connect import check_runs
+from ..db import reads_first, write_transaction
 from ..extensions import db
 from ..models.status import store_status
 from . import answers, bp, listing, services, tasks
@@ -61,27 +62,31 @@ def pre_setup():
 
 
 @bp.route("/stores/new", methods=["GET", "POST"])
+@reads_first
 @require_manager
 def new():
     """Add Amazon sales channel: the form, then the new card on the home page."""
     form = StoreForm()
     if form.validate_on_submit():
         try:
-            store = services.create_store(
-                name=form.name.data,
-                email=form.email.data,
-                marketplace_code=form.country.data,
-                website_id=form.website.data,
-                product_id_type=form.product_id_type.data,
-                attribute_id=form.attribute.data,
-                user=current_user,
-            )
+            # Only the insert waits for SQLite's write lock; the checks above ran without
+            # it, and the database refuses a name taken meanwhile (StoreNameTaken).
+            with write_transaction(db.session):
+                store = services.create_store(
+                    name=form.name.data,
+                    email=form.email.data,
+                    marketplace_code=form.country.data,
+                    website_id=form.website.data,
+                    product_id_type=form.product_id_type.data,
+                    attribute_id=form.attribute.data,
+                    user=current_user,
+                )
+                name = store.name
+                db.session.commit()
         except (services.StoreNameTaken, services.ChoiceGone) as exc:
             db.session.rollback()
             form[getattr(exc, "field", "name")].errors.append(str(exc))
         else:
-            name = store.name
-            db.session.commit()
             resume = _resume_amazon_login(store)
             if resume:
                 flash(f"The Amazon store “{name}” was added. Continue to Amazon to connect it.",
