@@ -53,11 +53,14 @@ class Offer:
     participation: Participation
     # The store of this marketplace that uses the authorization (at most one).
     using: StoreLine | None = None
-    # Stores of this marketplace without an authorization: each can use this one.
+    # Stores of this marketplace without an authorization, oldest first: each can use this
+    # one. At most LISTED; ``more_unconnected``: there are more.
     unconnected: list[StoreLine] = field(default_factory=list)
-    # Stores of this marketplace that use another seller's authorization.
+    # Stores of this marketplace that use another seller's authorization (at most LISTED).
     elsewhere: list[StoreLine] = field(default_factory=list)
     suggested_name: str = ""
+    more_unconnected: bool = False
+    more_elsewhere: bool = False
 
     @property
     def can_add(self) -> bool:
@@ -68,28 +71,41 @@ class Offer:
 def offers(authorization: Authorization, now: datetime) -> list[Offer]:
     """Every marketplace the authorization's seller has in the region (no call to Amazon)."""
     result = []
-    codes = []
     for participation in authorization.marketplace_list():
         marketplace = participation.marketplace
         if marketplace is not None and marketplace.region == authorization.region:
             result.append(Offer(marketplace, participation))
-            codes.append(marketplace.code)
-    by_code = {offer.marketplace.code: offer for offer in result}
-    stores = db.session.scalars(
-        select(Store).where(Store.marketplace_code.in_(codes)).order_by(Store.created_at, Store.id)
-    ).all()
-    for store in stores:
-        offer = by_code[store.marketplace_code]
-        line = StoreLine(store, store_status(store, now))
-        if store.authorization_id == authorization.id:
-            offer.using = line
-        elif store.authorization_id is None:
-            offer.unconnected.append(line)
-        else:
-            offer.elsewhere.append(line)
     for offer in result:
+        code = offer.marketplace.code
+        using = db.session.scalar(
+            select(Store).where(Store.authorization_id == authorization.id,
+                                Store.marketplace_code == code)
+        )  # fmt: skip
+        offer.using = using and StoreLine(using, store_status(using, now))
+        offer.unconnected, offer.more_unconnected = _listed(
+            code, Store.authorization_id.is_(None), now
+        )
+        offer.elsewhere, offer.more_elsewhere = _listed(
+            code, Store.authorization_id != authorization.id, now
+        )
         offer.suggested_name = free_name(f"Amazon Store {offer.marketplace.country}")
     return result
+
+
+# How many stores of each kind a marketplace's offer lists: an agency may have thousands of
+# stores in a marketplace, and the page offers a choice, not an inventory.
+LISTED = 20
+
+
+def _listed(code: str, which, now: datetime) -> tuple[list[StoreLine], bool]:
+    """The first LISTED stores of marketplace ``code`` matching ``which``, oldest first, and
+    whether there are more."""
+    stores = db.session.scalars(
+        select(Store).where(Store.marketplace_code == code, which)
+        .order_by(Store.created_at, Store.id).limit(LISTED + 1)
+    ).all()  # fmt: skip
+    lines = [StoreLine(store, store_status(store, now)) for store in stores[:LISTED]]
+    return lines, len(stores) > LISTED
 
 
 def pending_offers(authorization: Authorization | None, now: datetime) -> list[Offer]:

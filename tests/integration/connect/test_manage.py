@@ -1,5 +1,6 @@
 """Disconnect, check now, more marketplaces from one authorization, the errors log."""
 
+import re
 from pathlib import Path
 
 from asc_web.extensions import db
@@ -88,6 +89,24 @@ def test_canada_and_mexico_are_added_from_the_us_authorization(
     )
     assert twice.status_code == 422
     assert "already connected to the store “Amazon Store Canada”" in twice.text
+
+
+def test_the_marketplaces_page_lists_the_oldest_20_stores_of_a_kind_and_says_there_are_more(
+    live, merchant, connected_store
+):
+    """An agency's thousands of stores in a marketplace: the page offers a choice, and the
+    request reads 21 stores of each kind, not every store of the region."""
+    from tests.support.data import insert_store
+
+    store_id = connected_store()
+    names = [f"Canada shop {n:02d}" for n in range(25)]
+    for name in names:
+        insert_store(live.app, name, "CA")
+    page = merchant.http.get(f"{live.url}/stores/{store_id}/marketplaces").text
+    listed = re.findall(r"“(Canada shop \d\d)” is not connected", page)
+    assert listed == names[:20]
+    assert "More Canada stores are not connected; the oldest 20 are listed." in page
+    assert "More Mexico stores" not in page
 
 
 def test_errors_log_lists_amazon_errors_for_admins_and_per_store(live, merchant, add_store, hooks):
