@@ -264,7 +264,7 @@ def _measure_one(server: Gunicorn, ds: Dataset, ep: Endpoint, browser: Browser, 
     say(f"[{ds.size} stores] {ep.label}: wrk for {opts.duration:g} s")
     spec = load.Load(opts.duration, opts.connections, opts.threads)
     if ep.key != "add_store":
-        return row | load.run(server.url, ep, headers, spec)
+        return row | _balanced_run(server, ep, headers, spec, ds.size)
     before, locked = count_stores(ds.settings), server.log_counts()["database_is_locked"]
     result = load.run(server.url, ep, headers, spec, args=(f"{tag}s{ds.size}", ds.form))
     created = count_stores(ds.settings) - before
@@ -273,6 +273,41 @@ def _measure_one(server: Gunicorn, ds: Dataset, ep: Endpoint, browser: Browser, 
         "creates_per_s": round(created / result["seconds"], 1) if result["seconds"] else 0.0,
         "database_is_locked": server.log_counts()["database_is_locked"] - locked,
     }  # fmt: skip
+
+
+# wrk opens its connections at once and each stays with the worker that accepted it: when
+# most land on one of the two workers, that row runs on one CPU and reads up to half its
+# real throughput (seen: the same page 0.5 and 1.0 × home in two runs). A row whose busiest
+# worker did more than BALANCED of the work is run again, up to BALANCE_TRIES times, and the
+# most even run is kept; the report says so.
+BALANCED = 0.7
+BALANCE_TRIES = 3
+
+
+def _balanced_run(server: Gunicorn, ep: Endpoint, headers, spec, size: int) -> dict:
+    """``load.run`` until the two workers shared the load (see BALANCED); the most even."""
+    best = None
+    for attempt in range(1, BALANCE_TRIES + 1):
+        before = server.cpu_ticks()
+        result = load.run(server.url, ep, headers, spec)
+        result["busiest_worker_share"] = _busiest_share(before, server.cpu_ticks())
+        if best is None or result["busiest_worker_share"] < best["busiest_worker_share"]:
+            best = result
+        if result["busiest_worker_share"] <= BALANCED:
+            break
+        say(f"[{size} stores] {ep.label}: one worker did "
+            f"{result['busiest_worker_share']:.0%} of the work; again ({attempt})")  # fmt: skip
+    if attempt > 1:
+        ep.notes.append(f"run {attempt} times: wrk's connections landed mostly on one worker; "
+                        f"the most even run is kept (busiest worker "
+                        f"{best['busiest_worker_share']:.0%} of the CPU)")  # fmt: skip
+    return best
+
+
+def _busiest_share(before: dict[int, int], after: dict[int, int]) -> float:
+    """The share of the workers' CPU time the busiest one used between two readings."""
+    used = [after[pid] - before.get(pid, 0) for pid in after]
+    return max(used) / sum(used) if sum(used) > 0 else 0.0
 
 
 def _git(*args: str) -> str:

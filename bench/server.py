@@ -116,6 +116,18 @@ class Gunicorn:
                 pids.append(int(entry.name))
         return sorted(pids)
 
+    def cpu_ticks(self) -> dict[int, int]:
+        """CPU time (user + system, clock ticks) each worker has used so far."""
+        ticks = {}
+        for pid in self.workers():
+            try:
+                # Fields after the command's closing parenthesis; utime and stime are 12, 13.
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            ticks[pid] = int(fields[11]) + int(fields[12])
+        return ticks
+
     def memory(self) -> list[dict]:
         """Peak (VmHWM) and current (VmRSS) resident memory of each worker, in MB."""
         out = []

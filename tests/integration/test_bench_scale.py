@@ -118,3 +118,23 @@ def test_every_home_view_takes_at_most_five_statements_and_postgresql_is_analyze
                     assert conn.execute(text(stat)).scalar_one() == 0
         finally:
             engine.dispose()
+
+
+def test_a_row_whose_load_landed_on_one_worker_runs_again_and_keeps_the_most_even(
+    monkeypatch, tmp_path
+):
+    from bench import run
+    from bench.client import Endpoint
+
+    # Worker 1 did 90 % of the first run's work, then both shared the second run.
+    readings = iter([{1: 0, 2: 0}, {1: 90, 2: 10}, {1: 90, 2: 10}, {1: 140, 2: 60}])
+    server = SimpleNamespace(url="http://x", cpu_ticks=lambda: next(readings))
+    results = iter([{"rps": 50.0}, {"rps": 100.0}])
+    monkeypatch.setattr(run.load, "run", lambda *_args, **_kw: next(results))
+    ep = Endpoint("home", "home /", "/")
+
+    kept = run._balanced_run(server, ep, {}, None, 100)
+
+    assert kept["rps"] == 100.0 and kept["busiest_worker_share"] == 0.5
+    assert "run 2 times" in ep.notes[0]
+    assert run._busiest_share({1: 5}, {1: 5, 2: 0}) == 0.0  # no work: nothing to judge
