@@ -115,14 +115,13 @@ POSTGRESQL_FUNCTIONS = {
           END IF;
           RETURN NULL;
         END""",
-    "stores_total_added": """
+    # Both row-count triggers name their transition table "changed".
+    "stores_total_changed": """
         BEGIN
-          UPDATE store_totals SET stores = stores + (SELECT count(*) FROM changed) WHERE id = 1;
-          RETURN NULL;
-        END""",
-    "stores_total_removed": """
-        BEGIN
-          UPDATE store_totals SET stores = stores - (SELECT count(*) FROM changed) WHERE id = 1;
+          UPDATE store_totals
+          SET stores = stores + CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END
+                                * (SELECT count(*) FROM changed)
+          WHERE id = 1;
           RETURN NULL;
         END""",
     "stores_total_emptied": """
@@ -147,9 +146,9 @@ POSTGRESQL_TRIGGERS = {
     "consumed_at, outcome ON authorization_attempts FOR EACH ROW "
     "EXECUTE FUNCTION attempts_status_facts()",
     "stores_total_insert": "AFTER INSERT ON stores REFERENCING NEW TABLE AS changed "
-    "FOR EACH STATEMENT EXECUTE FUNCTION stores_total_added()",
+    "FOR EACH STATEMENT EXECUTE FUNCTION stores_total_changed()",
     "stores_total_delete": "AFTER DELETE ON stores REFERENCING OLD TABLE AS changed "
-    "FOR EACH STATEMENT EXECUTE FUNCTION stores_total_removed()",
+    "FOR EACH STATEMENT EXECUTE FUNCTION stores_total_changed()",
     "stores_total_truncate": "AFTER TRUNCATE ON stores "
     "FOR EACH STATEMENT EXECUTE FUNCTION stores_total_emptied()",
 }
