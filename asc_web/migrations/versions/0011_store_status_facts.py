@@ -52,6 +52,8 @@ _SQLITE_AWAITING = (
     "UPDATE stores SET awaiting_until = (SELECT max(expires_at) FROM authorization_attempts "
     f"WHERE store_id = {{row}}.store_id AND {UNFINISHED}) WHERE id = {{row}}.store_id;"
 )
+_old_unfinished = "(old.consumed_at IS NULL OR old.outcome = 'processing')"
+_new_unfinished = "(new.consumed_at IS NULL OR new.outcome = 'processing')"
 SQLITE_TRIGGERS = {
     "stores_status_facts_insert": "AFTER INSERT ON stores WHEN new.authorization_id IS NOT NULL "
     f"BEGIN {_SQLITE_VALID_UNTIL} END",
@@ -64,13 +66,15 @@ SQLITE_TRIGGERS = {
     # Before the row goes: the foreign key's SET NULL may not fire the stores trigger.
     "authorizations_status_facts_delete": "BEFORE DELETE ON authorizations BEGIN UPDATE stores "
     "SET connection_valid_until = NULL WHERE authorization_id = old.id; END",
+    # Only an unfinished attempt (before or after the write) can move awaiting_until: a
+    # finished one written or pruned (the history, in bulk) fires nothing.
     "attempts_status_facts_insert": "AFTER INSERT ON authorization_attempts "
-    f"BEGIN {_SQLITE_AWAITING.format(row='new')} END",
+    f"WHEN {_new_unfinished} BEGIN {_SQLITE_AWAITING.format(row='new')} END",
     "attempts_status_facts_update": "AFTER UPDATE OF store_id, expires_at, consumed_at, outcome "
-    f"ON authorization_attempts BEGIN {_SQLITE_AWAITING.format(row='old')} "
-    f"{_SQLITE_AWAITING.format(row='new')} END",
+    f"ON authorization_attempts WHEN {_old_unfinished} OR {_new_unfinished} "
+    f"BEGIN {_SQLITE_AWAITING.format(row='old')} {_SQLITE_AWAITING.format(row='new')} END",
     "attempts_status_facts_delete": "AFTER DELETE ON authorization_attempts "
-    f"BEGIN {_SQLITE_AWAITING.format(row='old')} END",
+    f"WHEN {_old_unfinished} BEGIN {_SQLITE_AWAITING.format(row='old')} END",
     "stores_total_insert": "AFTER INSERT ON stores "
     "BEGIN UPDATE store_totals SET stores = stores + 1 WHERE id = 1; END",
     "stores_total_delete": "AFTER DELETE ON stores "
@@ -142,9 +146,13 @@ POSTGRESQL_TRIGGERS = {
     "EXECUTE FUNCTION authorizations_status_facts()",
     "authorizations_status_facts_delete": "BEFORE DELETE ON authorizations FOR EACH ROW "
     "EXECUTE FUNCTION authorizations_status_facts()",
-    "attempts_status_facts": "AFTER INSERT OR DELETE OR UPDATE OF store_id, expires_at, "
-    "consumed_at, outcome ON authorization_attempts FOR EACH ROW "
-    "EXECUTE FUNCTION attempts_status_facts()",
+    "attempts_status_facts_insert": "AFTER INSERT ON authorization_attempts FOR EACH ROW "
+    f"WHEN {_new_unfinished} EXECUTE FUNCTION attempts_status_facts()",
+    "attempts_status_facts_update": "AFTER UPDATE OF store_id, expires_at, consumed_at, "
+    f"outcome ON authorization_attempts FOR EACH ROW WHEN ({_old_unfinished} OR "
+    f"{_new_unfinished}) EXECUTE FUNCTION attempts_status_facts()",
+    "attempts_status_facts_delete": "AFTER DELETE ON authorization_attempts FOR EACH ROW "
+    f"WHEN {_old_unfinished} EXECUTE FUNCTION attempts_status_facts()",
     "stores_total_insert": "AFTER INSERT ON stores REFERENCING NEW TABLE AS changed "
     "FOR EACH STATEMENT EXECUTE FUNCTION stores_total_changed()",
     "stores_total_delete": "AFTER DELETE ON stores REFERENCING OLD TABLE AS changed "
@@ -157,7 +165,9 @@ TRIGGER_TABLES = {
     "stores_status_facts_update": "stores",
     "authorizations_status_facts_update": "authorizations",
     "authorizations_status_facts_delete": "authorizations",
-    "attempts_status_facts": "authorization_attempts",
+    "attempts_status_facts_insert": "authorization_attempts",
+    "attempts_status_facts_update": "authorization_attempts",
+    "attempts_status_facts_delete": "authorization_attempts",
     "stores_total_insert": "stores",
     "stores_total_delete": "stores",
     "stores_total_truncate": "stores",
@@ -197,10 +207,17 @@ def upgrade():
     op.create_index(
         "ix_stores_status_facts", "stores", ["active", "connection_valid_until", "awaiting_until"]
     )
+    # The triggers' look-up of a store's unfinished attempts: the few open ones, not every
+    # attempt the store ever had.
+    op.create_index(
+        "ix_attempts_unfinished", "authorization_attempts", ["store_id", "expires_at"],
+        sqlite_where=sa.text(UNFINISHED), postgresql_where=sa.text(UNFINISHED),
+    )  # fmt: skip
 
 
 def downgrade():
     dialect = op.get_bind().dialect.name
+    op.drop_index("ix_attempts_unfinished", table_name="authorization_attempts")
     op.drop_index("ix_stores_status_facts", table_name="stores")
     if dialect == "postgresql":
         for name, table in TRIGGER_TABLES.items():
