@@ -42,13 +42,15 @@ depends_on = None
 EPOCH = "1970-01-01 00:00:00.000000"
 UNFINISHED = "(consumed_at IS NULL OR outcome = 'processing')"
 
-# SQLite: the statements each trigger runs (``{row}``: new or old).
+# SQLite: the statements each trigger runs.
 _SQLITE_VALID_UNTIL = (
     "UPDATE stores SET connection_valid_until = (SELECT CASE WHEN revoked_at IS NULL "
     f"THEN expires_at ELSE '{EPOCH}' END FROM authorizations "
     "WHERE authorizations.id = new.authorization_id) WHERE id = new.id;"
 )
-_SQLITE_AWAITING = (
+# The store's latest unfinished attempt (``{row}``: the trigger's new or old row), the same
+# statement in SQLite's triggers and PostgreSQL's function.
+_AWAITING = (
     "UPDATE stores SET awaiting_until = (SELECT max(expires_at) FROM authorization_attempts "
     f"WHERE store_id = {{row}}.store_id AND {UNFINISHED}) WHERE id = {{row}}.store_id;"
 )
@@ -69,12 +71,12 @@ SQLITE_TRIGGERS = {
     # Only an unfinished attempt (before or after the write) can move awaiting_until: a
     # finished one written or pruned (the history, in bulk) fires nothing.
     "attempts_status_facts_insert": "AFTER INSERT ON authorization_attempts "
-    f"WHEN {_new_unfinished} BEGIN {_SQLITE_AWAITING.format(row='new')} END",
+    f"WHEN {_new_unfinished} BEGIN {_AWAITING.format(row='new')} END",
     "attempts_status_facts_update": "AFTER UPDATE OF store_id, expires_at, consumed_at, outcome "
     f"ON authorization_attempts WHEN {_old_unfinished} OR {_new_unfinished} "
-    f"BEGIN {_SQLITE_AWAITING.format(row='old')} {_SQLITE_AWAITING.format(row='new')} END",
+    f"BEGIN {_AWAITING.format(row='old')} {_AWAITING.format(row='new')} END",
     "attempts_status_facts_delete": "AFTER DELETE ON authorization_attempts "
-    f"WHEN {_old_unfinished} BEGIN {_SQLITE_AWAITING.format(row='old')} END",
+    f"WHEN {_old_unfinished} BEGIN {_AWAITING.format(row='old')} END",
     "stores_total_insert": "AFTER INSERT ON stores "
     "BEGIN UPDATE store_totals SET stores = stores + 1 WHERE id = 1; END",
     "stores_total_delete": "AFTER DELETE ON stores "
@@ -106,16 +108,10 @@ POSTGRESQL_FUNCTIONS = {
     "attempts_status_facts": f"""
         BEGIN
           IF TG_OP IN ('UPDATE', 'DELETE') THEN
-            UPDATE stores SET awaiting_until = (
-              SELECT max(expires_at) FROM authorization_attempts
-              WHERE store_id = OLD.store_id AND {UNFINISHED})
-            WHERE id = OLD.store_id;
+            {_AWAITING.format(row="OLD")}
           END IF;
           IF TG_OP IN ('INSERT', 'UPDATE') THEN
-            UPDATE stores SET awaiting_until = (
-              SELECT max(expires_at) FROM authorization_attempts
-              WHERE store_id = NEW.store_id AND {UNFINISHED})
-            WHERE id = NEW.store_id;
+            {_AWAITING.format(row="NEW")}
           END IF;
           RETURN NULL;
         END""",
