@@ -50,6 +50,8 @@ def create_app(config: dict | None = None) -> Flask:
     with app.app_context():
         db_setup.configure_engine(db.engine)
 
+    if not app.config["DB_COMMANDS"]:
+        _import_huey_without_unused_clients(app.config)
     from . import auth, catalog, connect, health, maintenance, rendering, stores, sync, tasks, web
 
     app.jinja_env.add_extension("jinja2.ext.do")
@@ -68,6 +70,30 @@ def create_app(config: dict | None = None) -> Flask:
     _mount_sandbox(app)
     logging.getLogger(__name__).debug("ASC Web ready in %s mode", app.config["AMAZON_MODE"])
     return app
+
+
+def _import_huey_without_unused_clients(config) -> None:
+    """Import the task queue's library without the database clients this install leaves
+    unused: ``huey.storage`` imports redis and psycopg whenever they are installed, for
+    storages of its own (Redis, PostgreSQL), and a SQLite install's server workers carried
+    both (17 MB each). Only for the servers' workers (wsgi.py, one app a process): the
+    choice holds for the whole process, as huey is imported once.
+    """
+    import sys
+
+    unused = []
+    if not str(config.get("SQLALCHEMY_DATABASE_URI") or "").startswith("postgresql"):
+        unused.append("psycopg")  # ASC Web's queue never uses huey's PostgreSQL storage
+    if not str(config.get("TASK_QUEUE_URL") or "").startswith(("redis", "rediss", "unix")):
+        unused.append("redis")
+    blocked = [name for name in unused if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import name` fails
+    try:
+        import huey.storage  # noqa: F401
+    finally:
+        for name in blocked:
+            del sys.modules[name]  # a later `import name` (the rate limiter's) finds it
 
 
 def _site_folder(name: str) -> str:

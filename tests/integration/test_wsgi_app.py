@@ -28,3 +28,34 @@ def test_the_served_app_loads_no_migration_tools_and_the_cli_keeps_them(tmp_path
         env=environment(settings), capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert cli.returncode == 0 and "upgrade" in cli.stdout, cli.stderr
+
+
+CLIENTS = (
+    "import sys, wsgi, huey.storage; "
+    "from asc_web.tasks.queue import build; "
+    "print(sorted(m for m in ('redis', 'psycopg') if m in sys.modules)); "
+    "print(type(build(wsgi.app).huey).__name__, huey.storage.Redis is not None)"
+)
+
+
+def served(settings: dict) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, "-c", CLIENTS], cwd=ROOT, env=environment(settings),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_a_sqlite_install_serves_without_the_redis_and_postgresql_clients(tmp_path):
+    # huey imports both for storages of its own whenever they are installed: 17 MB a worker.
+    settings = {"INSTANCE_PATH": tmp_path / "instance",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}"}  # fmt: skip
+    assert served(settings) == ["[]", "SqliteHuey False"]
+
+
+def test_a_redis_queue_keeps_the_redis_client(tmp_path):
+    settings = {"INSTANCE_PATH": tmp_path / "instance",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}",
+                "TASK_QUEUE_URL": "redis://127.0.0.1:6379/15"}  # fmt: skip
+    assert served(settings) == ["['redis']", "RedisHuey True"]
