@@ -47,6 +47,13 @@ class StoreSync(db.Model):
     # RECENT_DAYS days of sales as [["2026-12-04", minor units], ...] (days with sales only)
     # and the listing counts of the last listings sync.
     recent_sales: Mapped[list | None] = mapped_column(JSON)
+    # The dashboard's totals, counted when the sync writes what they count (so a dashboard
+    # reads none of the days or listings they sum, however many a store has): sales and
+    # orders of every day kept (daily_sales), and how many listings have each of Amazon's
+    # statuses, most first: [["BUYABLE,DISCOVERABLE", 240], ...] (None: not counted yet).
+    lifetime_sales_minor: Mapped[int | None] = mapped_column(BigInteger)
+    lifetime_orders: Mapped[int | None]
+    listings_by_status: Mapped[list | None] = mapped_column(JSON)
     listings_synced_at: Mapped[datetime | None]
     # The last time every listing was read (the others read only the newest changes).
     listings_full_at: Mapped[datetime | None]

@@ -59,26 +59,31 @@ class StoreData:
 
 def load(store: Store, args, now: datetime) -> StoreData | None:
     """The panels' figures for ``store`` (``args``: the query string's ``period``,
-    ``before`` and ``after``); None for a store that was never connected."""
-    if store.sync is None and store.authorization is None:
+    ``before`` and ``after``); None for a store that was never connected.
+
+    Three queries (the chart's days, a page of orders, the listings with issues); none
+    before the store's first sync, which writes the first of its data. The totals are the
+    sync's own counts on the sync row (asc_web/sync/totals.py)."""
+    sync = store.sync
+    if sync is None and store.authorization is None:
         return None
     period = args.get("period", "day")
     period = period if period in figures.PERIODS else "day"
     before = args.get("before") if figures.parse_cursor(args.get("before")) else None
     after = args.get("after") if not before and figures.parse_cursor(args.get("after")) else None
-    revenue = figures.revenue(store, period, now)
-    sales, orders = figures.lifetime(store.id)
+    revenue = figures.revenue(store, period, now, read=sync is not None)
+    sales, orders = figures.lifetime(sync)
     return StoreData(
-        sync=store.sync,
+        sync=sync,
         lifetime_minor=sales,
         lifetime_orders=orders,
-        first_day=store.sync.first_order_day if store.sync else None,
+        first_day=sync.first_order_day if sync else None,
         revenue=revenue,
         bars=charts.bars([bucket.sales_minor for bucket in revenue.buckets]),
-        orders=figures.orders_page(store.id, before, after),
+        orders=figures.orders_page(store.id, before, after) if sync else figures.NO_ORDERS,
         zone=ZoneInfo(store.marketplace.time_zone),
-        by_status=figures.listings_by_status(store.id),
-        issues=figures.listings_with_issue_list(store.id),
+        by_status=figures.listings_by_status(sync),
+        issues=figures.listings_with_issue_list(store.id) if sync else [],
         period=period,
         before=before,
         after=after,

@@ -155,14 +155,12 @@ class Revenue:
         return best if best is not None and best.sales_minor > 0 else None
 
 
-def lifetime(store_id: int) -> tuple[int, int]:
-    """Sales and orders of every day kept (since the first order imported)."""
-    sales, orders = db.session.execute(
-        select(func.coalesce(func.sum(DailySales.sales_minor), 0),
-               func.coalesce(func.sum(DailySales.orders), 0))
-        .where(DailySales.store_id == store_id)
-    ).one()  # fmt: skip
-    return int(sales), int(orders)
+def lifetime(sync: StoreSync | None) -> tuple[int, int]:
+    """Sales and orders of every day kept (since the first order imported), as the sync
+    counted them (no query)."""
+    if sync is None:
+        return 0, 0
+    return sync.lifetime_sales_minor or 0, sync.lifetime_orders or 0
 
 
 def _bucket_start(day: date, period: str) -> date:
@@ -188,9 +186,10 @@ def _label(start: date, period: str) -> str:
     return f"Week of {written}" if period == "week" else written
 
 
-def revenue(store: Store, period: str, now: datetime) -> Revenue:
+def revenue(store: Store, period: str, now: datetime, read: bool = True) -> Revenue:
     """The last ``BARS[period]`` days, weeks or months of sales up to today (local days),
-    from the daily figures (one indexed range read of at most two years of days)."""
+    from the daily figures (one indexed range read of at most two years of days; none with
+    ``read`` false: a store the sync never ran for has no figures yet)."""
     period = period if period in PERIODS else "day"
     starts = [_bucket_start(local_today(store, now), period)]
     while len(starts) < BARS[period]:
@@ -201,7 +200,7 @@ def revenue(store: Store, period: str, now: datetime) -> Revenue:
     rows = db.session.execute(
         select(DailySales.day, DailySales.sales_minor, DailySales.orders)
         .where(DailySales.store_id == store.id, DailySales.day >= starts[0])
-    )  # fmt: skip
+    ) if read else ()  # fmt: skip
     for day, minor, count in rows:
         start = _bucket_start(day, period)
         if start in sales:
@@ -218,6 +217,9 @@ class OrdersPage:
     # "before=…" shows the next older page, "after=…" the next newer one; None at an end.
     older: str | None
     newer: str | None
+
+
+NO_ORDERS = OrdersPage([], None, None)
 
 
 def _cursor(order: AmazonOrder) -> str:
@@ -269,13 +271,10 @@ def orders_page(store_id: int, before: str | None = None, after: str | None = No
     return OrdersPage(rows, older, newer)
 
 
-def listings_by_status(store_id: int) -> list[tuple[str, int]]:
-    """How many listings have each of Amazon's status combinations (in words), most first."""
-    count = func.count().label("n")
-    rows = db.session.execute(
-        select(Listing.status, count).where(Listing.store_id == store_id)
-        .group_by(Listing.status).order_by(count.desc(), Listing.status)
-    )  # fmt: skip
+def listings_by_status(sync: StoreSync | None) -> list[tuple[str, int]]:
+    """How many listings have each of Amazon's status combinations (in words), most first,
+    as the last listings sync counted them (no query)."""
+    rows = (sync.listings_by_status if sync else None) or []
     return [(status_words(status), n) for status, n in rows]
 
 

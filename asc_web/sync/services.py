@@ -40,7 +40,7 @@ from ..connect import services as connect_services
 from ..extensions import db
 from ..maintenance import leases
 from ..models import AmazonOrder, Authorization, DailySales, Listing, Store, StoreSync
-from . import buckets, schedule
+from . import buckets, schedule, totals
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,7 @@ def _start_afresh(store_id: int, sync: StoreSync, seller: str) -> None:
     sync.phase, sync.orders_imported, sync.first_order_day = "importing", 0, None
     sync.orders_complete_until = sync.search_after = sync.next_token = None
     sync.metrics_synced_at = sync.listings_synced_at = sync.listings_full_at = None
+    totals.forget(sync)
 
 
 def _stop_for_reconnect(store: Store, sync: StoreSync, now: datetime) -> RunResult:
@@ -322,6 +323,7 @@ class _Job:
                 db.session.delete(row)
         if days and (self.sync.first_order_day is None or days[0].day < self.sync.first_order_day):
             self.sync.first_order_day = days[0].day
+        totals.count_sales(self.sync)
         recent_from = local_today - timedelta(days=RECENT_DAYS - 1)
         self.sync.recent_sales = [
             [figures.day.isoformat(), figures.sales_minor]
@@ -435,11 +437,7 @@ class _Job:
             )  # fmt: skip
             self.sync.listings_full_at = started
         self.sync.listings_synced_at = started
-        counts = db.session.execute(
-            select(func.count(), func.count().filter(Listing.issue_count > 0))
-            .where(Listing.store_id == self.store.id)
-        ).one()  # fmt: skip
-        self.sync.listings_total, self.sync.listings_with_issues = counts
+        totals.count_listings(self.sync)
         db.session.commit()
 
     def _write_listings(self, records: list[data.ListingRecord], started: datetime) -> None:

@@ -12,7 +12,7 @@ import requests
 from asc_web import clock
 from asc_web.extensions import db
 from asc_web.models import AmazonOrder, DailySales, Listing, Store, StoreSync
-from asc_web.sync import figures
+from asc_web.sync import figures, totals
 from tests.support.data import add_authorization
 
 
@@ -47,12 +47,15 @@ def insert_sync(app, store_id: int, daily: dict[date, int] | None = None, **fiel
             "last_ok_at": clock.utcnow(),
             **fields,
         }
-        db.session.add(StoreSync(store_id=store_id, **values))
+        sync = StoreSync(store_id=store_id, **values)
+        db.session.add(sync)
         for day, minor in daily.items():
             db.session.add(
                 DailySales(store_id=store_id, day=day, currency=currency,
                            sales_minor=minor, orders=1, units=1)
             )  # fmt: skip
+        if "lifetime_sales_minor" not in fields:
+            totals.count_sales(sync)  # as the sync counts them when it writes the days
         db.session.commit()
 
 
@@ -85,6 +88,9 @@ def insert_listing(app, store_id: int, sku: str, status="BUYABLE,DISCOVERABLE", 
                 issues=[{"code": c, "message": m, "severity": s} for c, m, s in issues],
             )
         )  # fmt: skip
+        sync = db.session.get(StoreSync, store_id)
+        if sync is not None:
+            totals.count_listings(sync)  # as the listings sync counts them
         db.session.commit()
 
 

@@ -14,7 +14,14 @@ from sqlalchemy import func, select
 
 from asc_web import clock
 from asc_web.extensions import db
-from asc_web.models import AmazonOrder, CommunicationError, Listing, Store, StoreSync
+from asc_web.models import (
+    AmazonOrder,
+    CommunicationError,
+    DailySales,
+    Listing,
+    Store,
+    StoreSync,
+)
 from asc_web.models.status import store_status
 from asc_web.sync import figures
 from asc_web.sync import services as sync
@@ -149,15 +156,34 @@ def test_an_added_order_and_listing_issue_appear_after_the_next_sync(live, conne
         state = db.session.get(StoreSync, store_id)
         recent = figures.recent_sales(db.session.get(Store, store_id), state, clock.utcnow())
         flagged = db.session.get(Listing, (store_id, sku))
+        totals = kept_totals(store_id)
     assert mine is not None and mine.status == "Unshipped" and mine.items == 3
     assert mine.total_minor == int(Decimal(order["OrderTotal"]["Amount"]) * 100)
     seeded = seeded_orders(live, store_id)
     assert recent.total_minor == expected_30_days(seeded, clock_now(live))
     assert state.listings_with_issues == issues_before + 1
+    # The dashboard's totals, counted by the sync, agree with the rows it wrote.
+    assert state.lifetime_sales_minor == totals["sales"] and state.lifetime_orders == totals["n"]
+    assert [tuple(pair) for pair in state.listings_by_status] == totals["by_status"]
+    assert sum(n for _status, n in state.listings_by_status) == state.listings_total
     assert {"code": flagged.issues[-1]["code"], "severity": "ERROR"}.items() <= flagged.issues[
         -1
     ].items()
     assert "brand is missing" in flagged.issues[-1]["message"]
+
+
+def kept_totals(store_id: int) -> dict:
+    """What the kept rows add up to: lifetime sales and orders, listings per status."""
+    sales, orders = db.session.execute(
+        select(func.sum(DailySales.sales_minor), func.sum(DailySales.orders))
+        .where(DailySales.store_id == store_id)
+    ).one()  # fmt: skip
+    n = func.count().label("n")
+    by_status = db.session.execute(
+        select(Listing.status, n).where(Listing.store_id == store_id)
+        .group_by(Listing.status).order_by(n.desc(), Listing.status)
+    ).all()  # fmt: skip
+    return {"sales": sales, "n": orders, "by_status": [tuple(row) for row in by_status]}
 
 
 def create(live, hook: str, **body) -> dict:

@@ -7,7 +7,10 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from flask_migrate import downgrade, upgrade
 
+from asc_web.extensions import db
+from asc_web.models import StoreSync
 from tests.integration.stores.test_card_figures import synced_store, text
 from tests.support import amazon_data
 from tests.support.sql import counting
@@ -144,10 +147,53 @@ def test_the_dashboard_reads_its_data_in_a_few_queries_whatever_the_history(clie
         client.get(f"/stores/{store_id}?period=month")
     amazon_data.insert_orders(app, store_id, 10, datetime(2026, 6, 1, tzinfo=UTC),
                               series=2, status="Pending")  # fmt: skip
+    for n in range(30):
+        amazon_data.insert_listing(app, store_id, f"SKU-{n:02d}", status=("", "BUYABLE")[n % 2])
     with counting(app) as larger:
-        client.get(f"/stores/{store_id}?period=month")
-    # The page's own few (user, store, activity, errors) and five for the Amazon panels.
-    assert len(small) == len(larger) <= 9, [s for s, _ in larger]
+        page = client.get(f"/stores/{store_id}?period=month").text
+    # The page's own four (user, store with its sync row, activity, errors) and three for
+    # the Amazon panels: the chart's days, a page of orders, the listings with issues. The
+    # lifetime totals and the listings per status are the sync's counts on its row: no
+    # query sums the days nor groups the listings, however many there are.
+    assert len(small) == len(larger) == 7, [s for s, _ in larger]
+    assert not [s for s, _ in larger if "GROUP BY" in s.upper() or "SUM(" in s.upper()]
+    assert "Buyable 15" in text(section(page, "listings"))
+    assert "Neither buyable nor discoverable 15" in text(section(page, "listings"))
+
+
+def test_a_connected_store_before_its_first_sync_reads_no_amazon_data(client, app, stores):
+    store_id = stores.make("Amazon Store US", "US")
+    amazon_data.connect(app, [store_id], region="NA", seller="A1USSELLER0001")
+    with counting(app) as statements:
+        page = client.get(f"/stores/{store_id}").text
+    assert len(statements) == 4, [s for s, _ in statements]  # user, store, activity, errors
+    sales = section(page, "sales")
+    assert '<span class="figure-value">$0.00</span>' in sales
+    assert "No orders imported yet." in section(page, "recent-orders")
+
+
+def test_an_upgrade_counts_the_totals_of_stores_synced_before_it(app, client, stores):
+    """Migration 0012 fills the new columns from the rows a sync wrote before it."""
+    store_id = synced_store(app, stores, "UK")  # 15 days, £4,650.00 (see the lifetime test)
+    amazon_data.insert_listing(app, store_id, "SKU-A", issues=[("1", "Too small.", "ERROR")])
+    amazon_data.insert_listing(app, store_id, "SKU-B", status="DISCOVERABLE")
+    amazon_data.insert_listing(app, store_id, "SKU-C", status="DISCOVERABLE")
+    with app.app_context():
+        downgrade(revision="0011")
+        db.session.remove()
+    try:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            sync = db.session.get(StoreSync, store_id)
+            counted = (sync.lifetime_sales_minor, sync.lifetime_orders, sync.listings_by_status)
+    finally:  # PostgreSQL's schema is shared by the test run: leave it at the newest revision
+        with app.app_context():
+            db.session.remove()
+            upgrade()
+            db.session.remove()
+    assert counted == (465_000, 15, [["DISCOVERABLE", 2], ["BUYABLE,DISCOVERABLE", 1]])
+    assert "£4,650.00" in section(client.get(f"/stores/{store_id}").text, "sales")
 
 
 def test_a_store_never_connected_has_no_amazon_panels(client, stores):
