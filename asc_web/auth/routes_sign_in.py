@@ -6,6 +6,7 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 
+from ..db import reads_first, write_transaction
 from ..extensions import db, limiter
 from ..models import User
 from . import bp, events, services, sessions
@@ -87,8 +88,12 @@ def setup():
     error_message=TOO_MANY,
     on_breach=_throttled,
 )
+@reads_first
 def login():
-    """Sign in; the same message for an unknown email and a wrong password."""
+    """Sign in; the same message for an unknown email and a wrong password.
+
+    The password is checked before any write: on SQLite every other request's write went
+    on waiting for the check while sign-in held the write lock from its first query."""
     if User.count() == 0:
         return redirect(url_for("auth.setup"))
     if current_user.is_authenticated:
@@ -98,7 +103,9 @@ def login():
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
         if user is not None:
-            db.session.commit()
+            with write_transaction(db.session):
+                services.record_sign_in(user)
+                db.session.commit()
             sessions.start(user, remember=form.remember.data)
             events.record("sign-in.ok", user, remember=bool(form.remember.data))
             return redirect(safe_next(request.args.get("next")) or url_for("stores.home"), 303)

@@ -83,15 +83,22 @@ def create_first_admin(email: str, password: str) -> User:
 
 
 def authenticate(email: str, password: str) -> User | None:
-    """Return the active user with these credentials, or ``None`` (same work either way)."""
+    """Return the active user with these credentials, or ``None`` (same work either way).
+
+    It only reads: the password check (scrypt, about 0.1 s) runs outside any write, and
+    ``record_sign_in`` writes afterwards."""
     user = User.by_email(normalise_email(email))
     if user is None:
         check_password_hash(_dummy_hash(), password)
         return None
     if not user.check_password(password) or not user.active:
         return None
-    user.last_login_at = utcnow()
     return user
+
+
+def record_sign_in(user: User) -> None:
+    """Note when ``user`` signed in (the caller commits)."""
+    user.last_login_at = utcnow()
 
 
 def change_password(user: User, current: str, new: str) -> None:

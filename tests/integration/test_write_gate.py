@@ -13,11 +13,11 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, make_url, text
+from sqlalchemy import event, make_url, select, text
 
 from asc_web.db import WRITE_GATES, WRITER_LOCK_SUFFIX
 from asc_web.extensions import db
-from tests.conftest import csrf_from
+from tests.conftest import PASSWORD, csrf_from
 
 
 def gate_of(app):
@@ -107,6 +107,39 @@ def test_adding_a_store_waits_for_the_write_lock_once_and_only_writes_then(
     assert "already" in taken.text
     assert writes == []
     assert not gate._lock.locked()
+
+
+def test_signing_in_checks_the_password_before_it_waits_for_the_write_lock(
+    app, client, accounts, gate, monkeypatch
+):
+    """The password check (scrypt, about 0.1 s) runs without SQLite's write lock, which every
+    other request's write would wait for; only the sign-in time is written, once it passed."""
+    from asc_web.models import User
+
+    accounts.create()
+    held_while_checking = []
+    check = User.check_password
+
+    def watched(user, password):
+        held_while_checking.append(gate._lock.locked())
+        return check(user, password)
+
+    monkeypatch.setattr(User, "check_password", watched)
+
+    def sign_in(password):
+        token = csrf_from(client.get("/login").text)
+        data = {"email": "admin@example.com", "password": password, "csrf_token": token}
+        return write_transactions(app, lambda: client.post("/login", data=data))
+
+    refused, writes = sign_in("not the password")
+    assert refused.status_code == 400 and writes == []
+    signed_in, writes = sign_in(PASSWORD)
+    assert signed_in.status_code == 303, signed_in.text
+    assert writes == [["UPDATE"]]  # users.last_login_at
+    assert held_while_checking == [False, False]
+    assert not gate._lock.locked()
+    with app.app_context():
+        assert db.session.scalar(select(User.last_login_at)) is not None
 
 
 def test_a_failed_write_hands_the_gate_back(app, gate):
