@@ -7,6 +7,7 @@ import math
 from pathlib import Path
 
 from . import RESULTS
+from .server import connection_cap
 
 COLUMNS = ("stores", "endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "× /healthz",
            "SQL/req", "errors", "target", "result")  # fmt: skip
@@ -50,7 +51,8 @@ def markdown(run: dict) -> str:
         f"## ASC Web benchmark, {run['started']}",
         "",
         f"Commit `{run['commit']}`{' with local changes' if run['dirty'] else ''}; "
-        f"database {run['backend']}; gunicorn gthread 2 workers × 4 threads; wrk "
+        f"database {run['backend']}; gunicorn gthread 2 workers × 4 threads, at most "
+        f"{connection_cap(opts['connections'])} connections each; wrk "
         f"{opts['connections']} connections × {opts['threads']} threads, "
         f"{opts['duration']} s per endpoint. Machine: {machine['cpus']} CPUs, load average "
         f"{machine['load_before']} before and {machine['load_after']} after.",

@@ -30,7 +30,7 @@ from . import (
 from .client import Browser, Endpoint, probe
 from .data import Dataset, build
 from .databases import count_stores
-from .server import Gunicorn
+from .server import Gunicorn, connection_cap
 from .settings import Settings
 
 
@@ -189,7 +189,8 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
         unknown = set(opts.only.split(",")) - {e.key for e in everything} - {""}
         if unknown:
             say(f"[{size} stores] --only: no endpoint {', '.join(sorted(unknown))} in this run")
-        with Gunicorn(settings, workdir / f"gunicorn-{size}.log") as server:
+        cap = connection_cap(opts.connections)
+        with Gunicorn(settings, workdir / f"gunicorn-{size}.log", worker_connections=cap) as server:
             browser = Browser(server.url)
             browser.sign_in(settings.admin_email, settings.admin_password)
             rows, seeded, amazon = [], None, None

@@ -26,21 +26,39 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def connection_cap(connections: int, workers: int = 2, threads: int = 4) -> int:
+    """The most of wrk's ``connections`` one worker may hold: its even share plus a thread's
+    worth (12 of 16 for two workers of four threads).
+
+    wrk opens its connections at once and each stays with the worker that accepted it;
+    without a cap one worker sometimes took all 16 and the row ran on one CPU (read as half
+    the page's throughput; the balance check then ran the row again, up to three times, and
+    some rows stayed on one worker every time). A gthread worker stops accepting at its cap,
+    so the other takes the rest: at worst 12 against 4. The threads' worth keeps each of a
+    worker's connections alive (gthread keeps at most ``cap - threads`` idle) and leaves
+    room for the bench's own signed-in session and the connect flows.
+    """
+    return -(-connections // workers) + threads
+
+
 class Gunicorn:
     """``gunicorn -k gthread --workers 2 --threads 4 wsgi:app`` in its own process group."""
 
     def __init__(
         self, settings: Settings, log_path: Path, workers: int = 2, threads: int = 4,
-        app: str = "wsgi:app", ready_path: str = "/healthz",
+        app: str = "wsgi:app", ready_path: str = "/healthz", worker_connections: int = 0,
     ):  # fmt: skip
         """``app``: what gunicorn serves (the console; the sandbox alone for the check bench),
-        ready once ``ready_path`` answers 200."""
+        ready once ``ready_path`` answers 200; ``worker_connections``: the most connections
+        a worker holds at once (gunicorn's own default when 0; see ``connection_cap``)."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
         self._env = settings.env(public_url=self.url)
         self.worker_count = workers
         self._args = ["--workers", str(workers), "--threads", str(threads)]
+        if worker_connections:
+            self._args += ["--worker-connections", str(worker_connections)]
         self._app, self._ready_path = app, ready_path
         self._proc: subprocess.Popen | None = None
         self.first_workers: list[int] = []

@@ -138,3 +138,14 @@ def test_a_row_whose_load_landed_on_one_worker_runs_again_and_keeps_the_most_eve
     assert kept["rps"] == 100.0 and kept["busiest_worker_share"] == 0.5
     assert "run 2 times" in ep.notes[0]
     assert run._busiest_share({1: 5}, {1: 5, 2: 0}) == 0.0  # no work: nothing to judge
+
+
+def test_each_worker_holds_at_most_its_share_of_wrks_connections_and_a_threads_worth(tmp_path):
+    from bench.server import Gunicorn, connection_cap
+    from bench.settings import Settings
+
+    assert connection_cap(16) == 12  # two workers of four threads: at worst 12 against 4
+    assert connection_cap(15, workers=2, threads=4) == 12
+    served = Gunicorn(Settings(instance=tmp_path), tmp_path / "g.log", worker_connections=12)
+    assert served._args[-2:] == ["--worker-connections", "12"]
+    assert "--worker-connections" not in Gunicorn(Settings(instance=tmp_path), tmp_path)._args
