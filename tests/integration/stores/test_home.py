@@ -219,3 +219,18 @@ def test_a_countrys_page_walks_an_index_in_date_order(app, client, stores, datab
         assert ids == [
             "SEARCH stores USING COVERING INDEX ix_stores_country_created (marketplace_code=?)"
         ], plan
+
+
+def test_the_awaiting_count_reads_only_the_stores_that_wait(app, client, stores, database_url):
+    """A few stores await Amazon at a time: their count and their page come from the partial
+    index of open attempts' ends (migration 0013), not from every active store's entry."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    stores.make_many(30)
+    client.get("/?status=awaiting")
+    with counting(app) as statements:
+        assert client.get("/?status=awaiting").status_code == 200
+    counts = next(s for s, _ in statements if "count(" in s and "FROM stores" in s)
+    plan = [step for _top, step in sqlite_plan(app, counts, dict(statements)[counts])]
+    awaiting = [step for step in plan if "awaiting_until>?" in step]
+    assert awaiting == ["SEARCH stores USING COVERING INDEX ix_stores_awaiting (awaiting_until>?)"]
