@@ -10,7 +10,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import bindparam, func, insert, select, text, update
 
-from .databases import analyze, migrate
+from .databases import analyze, count_stores, migrate
 from .settings import Settings
 
 COUNTRIES = ("US", "CA", "MX", "UK")
@@ -36,7 +36,7 @@ class Dataset:
     # The add-store form's fields that stay the same (url-encoded); name and country vary.
     form: str
     # Stores in the database once built: ``size`` and the four flow stores (the last page
-    # of the home page is computed from it; see ``count``).
+    # of the home page is computed from it).
     stores: int
 
 
@@ -72,22 +72,15 @@ def build(size: int, settings: Settings) -> Dataset:
         db.session.commit()
         analyze(db.engine)  # PostgreSQL only: see databases.analyze
         statuses = _status_counts(now)
-        stores = count(db.session)
         flows = {c: ids[f"bench connect {c.lower()}"] for c in COUNTRIES}
         form = _form_fields()
         db.session.remove()  # gives its connection back, so that dispose closes it
         db.engine.dispose()
+    stores = count_stores(settings)
     candidates = [*range(size // 2, size), *range(size)]
     middle = next((i for i in candidates if kind(i) == "active"), 0)
     sample = ids[_name(middle).casefold()]
     return Dataset(size, settings, sample, flows, statuses, form, stores)
-
-
-def count(session) -> int:
-    """How many stores the database holds."""
-    from asc_web.models import Store
-
-    return session.scalar(select(func.count(Store.id)))
 
 
 def _form_fields() -> str:

@@ -120,14 +120,13 @@ def condition(code: str, now, *, indexed: bool = True):
     valid, waiting = column(Store.connection_valid_until), column(Store.awaiting_until)
     active = column(Store.active) == true()
     live = and_(active, or_(waiting.is_(None), waiting <= now))
+    # Few stores await Amazon at a time: they come from ``ix_stores_awaiting`` when
+    # ``active`` is not offered as an index column (coalesce: the same value; without
+    # statistics SQLite read every active store's entry of ``ix_stores_status_facts``).
+    active_awaiting = func.coalesce(Store.active, false()) == true() if indexed else active
     rules = {
         "inactive": column(Store.active) == false(),
-        # Few stores await Amazon at a time: they come from ``ix_stores_awaiting`` when
-        # ``active`` is not offered as an index column (coalesce: the same value; without
-        # statistics SQLite read every active store's entry of ``ix_stores_status_facts``).
-        "awaiting": and_(func.coalesce(Store.active, false()) == true(), waiting > now)
-        if indexed
-        else and_(active, waiting > now),
+        "awaiting": and_(active_awaiting, waiting > now),
         "not_connected": and_(live, valid.is_(None)),
         "reconnect_required": and_(live, valid <= now),
         "renewal_due": and_(live, valid > now, valid <= due),

@@ -42,12 +42,18 @@ depends_on = None
 EPOCH = "1970-01-01 00:00:00.000000"
 UNFINISHED = "(consumed_at IS NULL OR outcome = 'processing')"
 
-# SQLite: the statements each trigger runs.
-_SQLITE_VALID_UNTIL = (
-    "UPDATE stores SET connection_valid_until = (SELECT CASE WHEN revoked_at IS NULL "
-    f"THEN expires_at ELSE '{EPOCH}' END FROM authorizations "
-    "WHERE authorizations.id = new.authorization_id) WHERE id = new.id;"
+SQLITE_EPOCH = f"'{EPOCH}'"
+POSTGRESQL_EPOCH = f"TIMESTAMP '{EPOCH}'"
+# A store's connection_valid_until read from its authorization (``{store}``: the store row,
+# ``{epoch}``: the database's 1970 literal): the triggers of both databases and the fill.
+_VALID_UNTIL = (
+    "(SELECT CASE WHEN revoked_at IS NULL THEN expires_at ELSE {epoch} END "
+    "FROM authorizations WHERE authorizations.id = {store}.authorization_id)"
 )
+_SET_VALID_UNTIL = (
+    f"UPDATE stores SET connection_valid_until = {_VALID_UNTIL} WHERE id = {{store}}.id;"
+)
+_SQLITE_VALID_UNTIL = _SET_VALID_UNTIL.format(store="new", epoch=SQLITE_EPOCH)
 # The store's latest unfinished attempt (``{row}``: the trigger's new or old row), the same
 # statement in SQLite's triggers and PostgreSQL's function.
 _AWAITING = (
@@ -63,7 +69,7 @@ SQLITE_TRIGGERS = {
     f"BEGIN {_SQLITE_VALID_UNTIL} END",
     "authorizations_status_facts_update": "AFTER UPDATE OF revoked_at, expires_at ON "
     "authorizations BEGIN UPDATE stores SET connection_valid_until = CASE WHEN "
-    f"new.revoked_at IS NULL THEN new.expires_at ELSE '{EPOCH}' END "
+    f"new.revoked_at IS NULL THEN new.expires_at ELSE {SQLITE_EPOCH} END "
     "WHERE authorization_id = new.id; END",
     # Before the row goes: the foreign key's SET NULL may not fire the stores trigger.
     "authorizations_status_facts_delete": "BEFORE DELETE ON authorizations BEGIN UPDATE stores "
@@ -87,11 +93,7 @@ SQLITE_TRIGGERS = {
 POSTGRESQL_FUNCTIONS = {
     "stores_status_facts": f"""
         BEGIN
-          UPDATE stores SET connection_valid_until = (
-            SELECT CASE WHEN revoked_at IS NULL THEN expires_at
-                        ELSE TIMESTAMP '{EPOCH}' END
-            FROM authorizations WHERE authorizations.id = NEW.authorization_id)
-          WHERE id = NEW.id;
+          {_SET_VALID_UNTIL.format(store="NEW", epoch=POSTGRESQL_EPOCH)}
           RETURN NULL;
         END""",
     "authorizations_status_facts": f"""
@@ -101,7 +103,7 @@ POSTGRESQL_FUNCTIONS = {
             RETURN OLD;
           END IF;
           UPDATE stores SET connection_valid_until = CASE WHEN NEW.revoked_at IS NULL
-              THEN NEW.expires_at ELSE TIMESTAMP '{EPOCH}' END
+              THEN NEW.expires_at ELSE {POSTGRESQL_EPOCH} END
           WHERE authorization_id = NEW.id;
           RETURN NULL;
         END""",
@@ -170,9 +172,7 @@ TRIGGER_TABLES = {
 }
 
 FILL = (
-    "UPDATE stores SET connection_valid_until = (SELECT CASE WHEN revoked_at IS NULL "
-    "THEN expires_at ELSE {epoch} END FROM authorizations "
-    "WHERE authorizations.id = stores.authorization_id), "
+    f"UPDATE stores SET connection_valid_until = {_VALID_UNTIL}, "
     "awaiting_until = (SELECT max(expires_at) FROM authorization_attempts "
     f"WHERE store_id = stores.id AND {UNFINISHED})"
 )
@@ -191,13 +191,13 @@ def upgrade():
     )
     op.execute("INSERT INTO store_totals (id, stores) SELECT 1, count(*) FROM stores")
     if dialect == "postgresql":
-        op.execute(FILL.format(epoch=f"TIMESTAMP '{EPOCH}'"))
+        op.execute(FILL.format(store="stores", epoch=POSTGRESQL_EPOCH))
         for name, body in POSTGRESQL_FUNCTIONS.items():
             op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $${body}$$")
         for name, definition in POSTGRESQL_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {definition}")
     else:
-        op.execute(FILL.format(epoch=f"'{EPOCH}'"))
+        op.execute(FILL.format(store="stores", epoch=SQLITE_EPOCH))
         for name, definition in SQLITE_TRIGGERS.items():
             op.execute(f"CREATE TRIGGER {name} {definition}")
     op.create_index(
