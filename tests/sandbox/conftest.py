@@ -19,6 +19,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from asc_web.sandbox import create_app, world
+from tests.support.live import read_whole
 
 REDIRECT_URI = "http://127.0.0.1:5000/amazon/callback"
 MODELS = Path(__file__).parents[1] / "support" / "vendor" / "selling-partner-api-models" / "models"
@@ -275,7 +276,7 @@ def assert_matches_model(operation: str, response: requests.Response) -> None:
 @contextmanager
 def serve(app, name: str) -> Iterator[int]:
     """Serve a WSGI app on a free loopback port in a thread; yield the port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, read_whole(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
     thread.start()
     try:

@@ -10,6 +10,27 @@ from asc_web import create_app
 from asc_web.extensions import db
 
 
+def read_whole(app):
+    """``app`` with each response read whole and closed before the server writes it.
+
+    Werkzeug's development server closes a response's iterable only after draining the
+    socket, and skips the close when that drain finds the browser gone (a page closed while
+    the favicon was still being sent): the static file it was reading is then left open and
+    Python warns when it is collected, in whichever test runs next. Test servers send small
+    bodies, so reading them whole first costs nothing and leaves no file open.
+    """
+
+    def whole(environ, start_response):
+        body = app(environ, start_response)
+        try:
+            return [b"".join(body)]
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+
+    return whole
+
+
 class _Deferred:
     """A WSGI app whose target is set once the port (and so the app's URL) is known."""
 
@@ -24,7 +45,7 @@ class LiveServer:
 
     def __init__(self, config: dict):
         self._wsgi = _Deferred()
-        self._server = make_server("127.0.0.1", 0, self._wsgi, threaded=True)
+        self._server = make_server("127.0.0.1", 0, read_whole(self._wsgi), threaded=True)
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         settings = {"PUBLIC_URL": self.url, "RATELIMIT_ENABLED": False}
         settings.update(config)
