@@ -11,10 +11,11 @@ from datetime import datetime
 
 from flask import abort, flash, make_response, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import defaultload
 
 from .. import clock, htmx
 from ..extensions import db
-from ..models import CommunicationError, Store
+from ..models import Store, StoreSync
 from ..models.status import store_status
 from . import bp, links, listing, services, store_data
 from .forms import SettingsForm
@@ -23,12 +24,8 @@ from .forms import SettingsForm
 ORIGINS = ("home", "dashboard", "settings")
 # Built once: the card poll and every store page load their store with it.
 STORE_BY_ID = db.select(Store).where(Store.id == db.bindparam("store_id"))
-RECENT_ERRORS = (
-    db.select(CommunicationError)
-    .where(CommunicationError.store_id == db.bindparam("store_id"))
-    .order_by(CommunicationError.created_at.desc(), CommunicationError.id.desc())
-    .limit(db.bindparam("limit"))
-)
+# The dashboard's: with the revenue chart the sync kept (deferred for every other page).
+DASHBOARD_STORE = STORE_BY_ID.options(defaultload(Store.sync).undefer(StoreSync.chart))
 GONE = "This store no longer exists: it may have been deleted in another tab or by a colleague."
 
 
@@ -54,7 +51,9 @@ class GoneUnderHtmx(Exception):
 
 def store_or_404(store_id: int) -> Store:
     """The store, or an answer that says it is gone (and removes its card under htmx)."""
-    store = db.session.execute(STORE_BY_ID, {"store_id": store_id}).scalar_one_or_none()
+    dashboard = request.endpoint == "stores.dashboard" or origin() == "dashboard"
+    query = DASHBOARD_STORE if dashboard else STORE_BY_ID
+    store = db.session.execute(query, {"store_id": store_id}).scalar_one_or_none()
     if store is not None:
         return store
     if not htmx.is_htmx():
@@ -96,6 +95,7 @@ def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200,
     if form is None and current_user.can_manage:
         form = SettingsForm(formdata=None, obj=store, store_id=store.id)
     now = clock.utcnow()
+    history = services.history(store.id)
     context = {
         "store": store,
         "status": store_status(store, now),
@@ -106,22 +106,17 @@ def dashboard(store: Store, form: SettingsForm | None = None, status: int = 200,
                 entry.created_at,
                 services.action_label(entry.action),
                 entry.detail,
-                entry.user.email if entry.user else "ASC Web",
+                entry.user_email or "ASC Web",
             )
-            for entry in services.activity(store.id)
+            for entry in history.activity
         ],
         "seller_central": links.seller_central(store.marketplace),
-        "recent_errors": recent_errors(store.id),
+        "recent_errors": history.errors,
         "amazon": store_data.load(store, request.args, now),
         **extra,
     }
     template = "stores/_dashboard.html" if htmx.wants_fragment() else "stores/dashboard.html"
     return render_template(template, **context), status
-
-
-def recent_errors(store_id: int, limit: int = 3) -> list[CommunicationError]:
-    """The store's last few Amazon errors, newest first, for the connection panel."""
-    return list(db.session.scalars(RECENT_ERRORS, {"store_id": store_id, "limit": limit}))
 
 
 def settings_page(store: Store, form: SettingsForm | None = None, status: int = 200, **_extra):

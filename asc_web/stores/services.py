@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, literal_column, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import clock
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
-from ..models import Authorization, ProductAttribute, Store, StoreActivity, User, Website
+from ..models import (
+    Authorization,
+    CommunicationError,
+    ProductAttribute,
+    Store,
+    StoreActivity,
+    User,
+    Website,
+)
 from . import names
 
 log = logging.getLogger(__name__)
@@ -201,15 +211,62 @@ def delete_store(store: Store, user: User | None) -> None:
     log.info("Store %s deleted by user %s", store.id, user.id if user else None)
 
 
-# The dashboard runs this on every view: built once (store id and limit are parameters).
-_ACTIVITY = (
-    select(StoreActivity)
-    .where(StoreActivity.store_id == bindparam("store_id"))
-    .order_by(StoreActivity.created_at.desc(), StoreActivity.id.desc())
-    .limit(bindparam("limit"))
-)
+class ActivityEntry(NamedTuple):
+    """One of the store's activity entries (``user_email`` None: done by ASC Web itself)."""
+
+    created_at: datetime
+    action: str
+    detail: str
+    user_email: str | None
 
 
-def activity(store_id: int, limit: int = 50) -> list[StoreActivity]:
-    """The store's latest activity, newest first."""
-    return list(db.session.scalars(_ACTIVITY, {"store_id": store_id, "limit": limit}))
+class ErrorEntry(NamedTuple):
+    """One of the store's communication errors, as the dashboard lists them."""
+
+    created_at: datetime
+    operation: str
+    code: str
+    description: str
+
+
+class History(NamedTuple):
+    """The store's latest activity and communication errors, each newest first."""
+
+    activity: list[ActivityEntry]
+    errors: list[ErrorEntry]
+
+
+def _newest(kind: str, model, *columns, join=None):
+    """The store's newest rows of ``model`` as (kind, id, created_at, *columns)."""
+    query = select(literal_column(f"'{kind}'").label("kind"), model.id, model.created_at, *columns)
+    if join is not None:
+        query = query.outerjoin(*join)
+    return (
+        query.where(model.store_id == bindparam("store_id"))
+        .order_by(model.created_at.desc(), model.id.desc())
+        .limit(bindparam(f"{kind}_limit"))
+        .subquery()
+    )
+
+
+# The dashboard runs this on every view: both lists in one statement, each its own indexed
+# read of the newest rows (store, time, id) and limit; built once (the values are parameters).
+_HISTORY = union_all(
+    select(_newest("activity", StoreActivity, StoreActivity.action, StoreActivity.detail,
+                   User.email, join=(User, User.id == StoreActivity.user_id))),
+    select(_newest("error", CommunicationError, CommunicationError.operation,
+                   CommunicationError.code, CommunicationError.description)),
+)  # fmt: skip
+
+
+def history(store_id: int, activity: int = 50, errors: int = 3) -> History:
+    """The store's latest ``activity`` entries and ``errors`` communication errors."""
+    rows = db.session.execute(
+        _HISTORY, {"store_id": store_id, "activity_limit": activity, "error_limit": errors}
+    ).all()
+    # A union's rows come in no promised order: each list is put newest first again.
+    rows.sort(key=lambda row: (row.created_at, row.id), reverse=True)
+    return History(
+        [ActivityEntry(*row[2:]) for row in rows if row.kind == "activity"],
+        [ErrorEntry(*row[2:]) for row in rows if row.kind == "error"],
+    )

@@ -186,21 +186,60 @@ def _label(start: date, period: str) -> str:
     return f"Week of {written}" if period == "week" else written
 
 
-def revenue(store: Store, period: str, now: datetime, read: bool = True) -> Revenue:
-    """The last ``BARS[period]`` days, weeks or months of sales up to today (local days),
-    from the daily figures (one indexed range read of at most two years of days; none with
-    ``read`` false: a store the sync never ran for has no figures yet)."""
-    period = period if period in PERIODS else "day"
-    starts = [_bucket_start(local_today(store, now), period)]
+def _starts(today: date, period: str) -> list[date]:
+    """The first days of the chart's ``BARS[period]`` buckets up to ``today``, oldest first."""
+    starts = [_bucket_start(today, period)]
     while len(starts) < BARS[period]:
         starts.append(_previous(starts[-1], period))
     starts.reverse()
+    return starts
+
+
+def chart_since(today: date) -> date:
+    """The first day any period's chart draws up to ``today`` (the oldest month's first)."""
+    return min(_starts(today, period)[0] for period in PERIODS)
+
+
+def chart(days, today: date) -> dict[str, list[list]]:
+    """Each period's bars from its chart's first up to ``today`` (and any later day) from
+    ``days`` ((day, minor units, orders) rows of the daily sales from ``chart_since(today)``
+    on), as the sync keeps them on its row: ``{"day": [["2026-12-03", minor, orders], ...],
+    "week": ..., "month": ...}``, buckets with sales or orders only, oldest first. A later
+    view draws the same bars as the days would give: its chart starts no earlier."""
+    days = list(days)
+    kept = {}
+    for period in PERIODS:
+        first = _starts(today, period)[0]
+        sums: dict[date, list[int]] = {}
+        for day, minor, orders in days:
+            if day >= first:
+                bucket = sums.setdefault(_bucket_start(day, period), [0, 0])
+                bucket[0] += minor
+                bucket[1] += orders
+        kept[period] = [[start.isoformat(), *sums[start]] for start in sorted(sums)]
+    return kept
+
+
+def revenue(store: Store, period: str, now: datetime, read: bool = True) -> Revenue:
+    """The last ``BARS[period]`` days, weeks or months of sales up to today (local days):
+    from the bars the sync kept on the store's sync row (no query), or, before its sync
+    counted them, from the daily figures (one indexed range read of at most two years of
+    days; none with ``read`` false: a store the sync never ran for has no figures yet)."""
+    period = period if period in PERIODS else "day"
+    starts = _starts(local_today(store, now), period)
     sales = dict.fromkeys(starts, 0)
     orders = dict.fromkeys(starts, 0)
-    rows = db.session.execute(
-        select(DailySales.day, DailySales.sales_minor, DailySales.orders)
-        .where(DailySales.store_id == store.id, DailySales.day >= starts[0])
-    ) if read else ()  # fmt: skip
+    kept = store.sync.chart if read and store.sync is not None else None
+    if kept is not None:
+        # Bars of the sync's day and before; the days since have no figures yet.
+        rows = ((date.fromisoformat(start), minor, n) for start, minor, n in kept[period])
+    elif read:
+        rows = db.session.execute(
+            select(DailySales.day, DailySales.sales_minor, DailySales.orders)
+            .where(DailySales.store_id == store.id, DailySales.day >= starts[0])
+        )  # fmt: skip
+    else:
+        rows = ()
     for day, minor, count in rows:
         start = _bucket_start(day, period)
         if start in sales:

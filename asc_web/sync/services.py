@@ -324,6 +324,7 @@ class _Job:
         if days and (self.sync.first_order_day is None or days[0].day < self.sync.first_order_day):
             self.sync.first_order_day = days[0].day
         totals.count_sales(self.sync)
+        totals.count_chart(self.sync, local_today)
         recent_from = local_today - timedelta(days=RECENT_DAYS - 1)
         self.sync.recent_sales = [
             [figures.day.isoformat(), figures.sales_minor]

@@ -1,14 +1,17 @@
 """The dashboard's totals of a store's Amazon data, counted whenever the sync writes the rows
 they count and kept on the store's sync row: a dashboard then reads none of the days or
-listings they sum, whether a store has a month of sales or ten years, ten listings or
+listings they sum or chart, whether a store has a month of sales or ten years, ten listings or
 100,000."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import DailySales, Listing, StoreSync
+from . import figures
 
 
 def count_sales(sync: StoreSync) -> None:
@@ -20,6 +23,18 @@ def count_sales(sync: StoreSync) -> None:
         .where(DailySales.store_id == sync.store_id)
     ).one()  # fmt: skip
     sync.lifetime_sales_minor, sync.lifetime_orders = int(sales), int(orders)
+
+
+def count_chart(sync: StoreSync, today: date) -> None:
+    """The revenue chart's bars of each period up to ``today`` (the marketplace's day): one
+    indexed read of the days they draw, at most two years (flushed first)."""
+    db.session.flush()
+    days = db.session.execute(
+        select(DailySales.day, DailySales.sales_minor, DailySales.orders).where(
+            DailySales.store_id == sync.store_id, DailySales.day >= figures.chart_since(today)
+        )
+    )
+    sync.chart = figures.chart(days, today)
 
 
 def count_listings(sync: StoreSync) -> None:
@@ -39,4 +54,5 @@ def count_listings(sync: StoreSync) -> None:
 def forget(sync: StoreSync) -> None:
     """No totals: the store's data was removed (it now sells for another seller)."""
     sync.lifetime_sales_minor = sync.lifetime_orders = sync.listings_by_status = None
+    sync.chart = None
     sync.listings_total = sync.listings_with_issues = None

@@ -74,6 +74,13 @@ def _check(seeded: dict, now) -> None:
         assert recent.currency == store.marketplace.currency
         assert recent.total_minor == figures.daily_total(store.id, recent.first_day,
                                                          recent.last_day) > 0  # fmt: skip
+        # The chart's bars agree with the days, as the sync's do.
+        charted = {period: figures.revenue(store, period, now) for period in figures.PERIODS}
+        with db.session.no_autoflush:
+            state.chart, bars = None, state.chart
+            read = {period: figures.revenue(store, period, now) for period in figures.PERIODS}
+            state.chart = bars
+        assert bars is not None and charted == read and charted["month"].total_minor > 0
         listings = db.session.scalars(select(Listing).where(Listing.store_id == store.id)).all()
         assert 240 <= state.listings_total == len(listings) <= 360
         assert state.listings_with_issues == figures.listings_with_issues(store.id) > 0

@@ -67,6 +67,6 @@ def test_one_page_of_history_is_the_newest_of_its_store(make_app, database_url, 
     from asc_web.stores import services
 
     with app.app_context():
-        entries = services.activity(store)
+        entries = services.history(store).activity
     assert len(entries) == 50 and {e.detail for e in entries} == {"bench page"}
     assert entries[0].created_at > entries[-1].created_at > clock.utcnow() - timedelta(hours=2)

@@ -56,6 +56,8 @@ def insert_sync(app, store_id: int, daily: dict[date, int] | None = None, **fiel
             )  # fmt: skip
         if "lifetime_sales_minor" not in fields:
             totals.count_sales(sync)  # as the sync counts them when it writes the days
+        if "chart" not in fields:
+            totals.count_chart(sync, today)
         db.session.commit()
 
 

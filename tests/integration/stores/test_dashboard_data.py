@@ -11,6 +11,7 @@ from flask_migrate import downgrade, upgrade
 
 from asc_web.extensions import db
 from asc_web.models import StoreSync
+from asc_web.sync import figures
 from tests.integration.stores.test_card_figures import synced_store, text
 from tests.support import amazon_data
 from tests.support.sql import counting
@@ -61,6 +62,30 @@ def test_the_revenue_chart_draws_a_bar_per_period_with_the_same_figures_in_a_tab
     assert f'<figcaption id="revenue-summary">{total} from ' in sales
     current = re.search(r'<a href="[^"]+" aria-current="true">(\w+)</a>', sales).group(1)
     assert current.lower() == period
+
+
+@pytest.mark.parametrize("period", ["day", "week", "month"])
+@pytest.mark.parametrize("days_ago", [0, 12])
+def test_the_chart_the_sync_kept_draws_what_the_days_give(client, app, stores, period, days_ago):
+    # Two and a half years of sales, every day, up to the sync's day: today, or 12 days
+    # ago for a store whose sync stopped then (the chart it kept reaches that day only).
+    store_id = stores.make("Amazon Store UK", "UK")
+    amazon_data.connect(app, [store_id], region="EU", seller="A1UKSELLER0001")
+    synced = amazon_data.local_today(app, store_id) - timedelta(days=days_ago)
+    daily = {synced - timedelta(days=n): 5_000 + n for n in range(900)}
+    rows = [(day, minor, 1) for day, minor in daily.items()]
+    amazon_data.insert_sync(app, store_id, daily, chart=figures.chart(rows, synced))
+    url = f"/stores/{store_id}?period={period}"
+    with counting(app) as kept_reads:
+        kept = section(client.get(url).text, "sales")
+    with app.app_context():
+        db.session.get(StoreSync, store_id).chart = None  # as before the upgrade's first sync
+        db.session.commit()
+    with counting(app) as day_reads:
+        read = section(client.get(url).text, "sales")
+    assert kept == read
+    assert not [s for s, _ in kept_reads if "daily_sales" in s]
+    assert [s for s, _ in day_reads if "daily_sales" in s]  # the second read the days
 
 
 def test_an_unknown_period_shows_days(client, app, stores):
@@ -151,12 +176,12 @@ def test_the_dashboard_reads_its_data_in_a_few_queries_whatever_the_history(clie
         amazon_data.insert_listing(app, store_id, f"SKU-{n:02d}", status=("", "BUYABLE")[n % 2])
     with counting(app) as larger:
         page = client.get(f"/stores/{store_id}?period=month").text
-    # The page's own four (user, store with its sync row, activity, errors) and three for
-    # the Amazon panels: the chart's days, a page of orders, the listings with issues. The
-    # lifetime totals and the listings per status are the sync's counts on its row: no
-    # query sums the days nor groups the listings, however many there are.
-    assert len(small) == len(larger) == 7, [s for s, _ in larger]
-    assert not [s for s, _ in larger if "GROUP BY" in s.upper() or "SUM(" in s.upper()]
+    # The page's own three (user, store with its sync row, the activity and errors in one)
+    # and two for the Amazon panels: a page of orders, the listings with issues. The
+    # lifetime totals, the chart's bars and the listings per status are the sync's counts on
+    # its row: no query reads the days nor groups the listings, however many there are.
+    assert len(small) == len(larger) == 5, [s for s, _ in larger]
+    assert not [s for s, _ in larger if "GROUP BY" in s.upper() or "daily_sales" in s]
     assert "Buyable 15" in text(section(page, "listings"))
     assert "Neither buyable nor discoverable 15" in text(section(page, "listings"))
 
@@ -166,7 +191,7 @@ def test_a_connected_store_before_its_first_sync_reads_no_amazon_data(client, ap
     amazon_data.connect(app, [store_id], region="NA", seller="A1USSELLER0001")
     with counting(app) as statements:
         page = client.get(f"/stores/{store_id}").text
-    assert len(statements) == 4, [s for s, _ in statements]  # user, store, activity, errors
+    assert len(statements) == 3, [s for s, _ in statements]  # user, store, its history
     sales = section(page, "sales")
     assert '<span class="figure-value">$0.00</span>' in sales
     assert "No orders imported yet." in section(page, "recent-orders")
