@@ -53,12 +53,15 @@ class StoreSync(db.Model):
     # statuses, most first: [["BUYABLE,DISCOVERABLE", 240], ...] (None: not counted yet).
     lifetime_sales_minor: Mapped[int | None] = mapped_column(BigInteger)
     lifetime_orders: Mapped[int | None]
-    listings_by_status: Mapped[list | None] = mapped_column(JSON)
+    listings_by_status: Mapped[list | None] = mapped_column(
+        JSON, deferred=True, deferred_group="dashboard"
+    )
     # The dashboard's revenue chart, bucketed when the sync writes the days: for each period
     # ("day", "week", "month") the bars up to the sync's day that had sales or orders, as
     # [["2026-11-30", minor units, orders], ...] (None: not counted yet; the dashboard then
-    # reads the days). Deferred: only the dashboard loads it, in its own store query.
-    chart: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    # reads the days). Deferred with the listings per status: only the dashboard loads
+    # them, in its own store query (a page of cards leaves both JSON texts unread).
+    chart: Mapped[dict | None] = mapped_column(JSON, deferred=True, deferred_group="dashboard")
     listings_synced_at: Mapped[datetime | None]
     # The last time every listing was read (the others read only the newest changes).
     listings_full_at: Mapped[datetime | None]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import defaultload
 
 from .. import clock, htmx
 from ..extensions import db
-from ..models import Store, StoreSync
+from ..models import Store
 from ..models.status import store_status
 from . import bp, links, listing, services, store_data
 from .forms import SettingsForm
@@ -24,8 +24,9 @@ from .forms import SettingsForm
 ORIGINS = ("home", "dashboard", "settings")
 # Built once: the card poll and every store page load their store with it.
 STORE_BY_ID = db.select(Store).where(Store.id == db.bindparam("store_id"))
-# The dashboard's: with the revenue chart the sync kept (deferred for every other page).
-DASHBOARD_STORE = STORE_BY_ID.options(defaultload(Store.sync).undefer(StoreSync.chart))
+# The dashboard's: with the revenue chart and the listings per status the sync kept
+# (deferred for every other page).
+DASHBOARD_STORE = STORE_BY_ID.options(defaultload(Store.sync).undefer_group("dashboard"))
 GONE = "This store no longer exists: it may have been deleted in another tab or by a colleague."
 
 

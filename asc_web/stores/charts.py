@@ -5,6 +5,7 @@ revenue bars. Templates draw the shapes and write the words; no JavaScript, no i
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 # The sparkline's drawing box; the SVG scales it to the card's width (preserveAspectRatio
 # "none" with a non-scaling stroke, so the line keeps its thickness).
@@ -23,7 +24,9 @@ class Sparkline:
     height: int = SPARK_HEIGHT
 
 
-def sparkline(values: list[int]) -> Sparkline:
+# The same 30 days are drawn request after request until the sync brings new figures.
+@lru_cache(maxsize=4096)
+def sparkline(values: tuple[int, ...]) -> Sparkline:
     """The sparkline of ``values`` (oldest first); all zero draws a flat line at the bottom."""
     count = len(values)
     top = max(values, default=0)

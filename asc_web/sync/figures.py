@@ -25,7 +25,12 @@ class Recent:
     currency: str
     total_minor: int
     # One figure per day, oldest first (zero on days without sales): the sparkline.
-    daily_minor: list[int]
+    daily_minor: tuple[int, ...]
+
+    @property
+    def most_minor(self) -> int:
+        """The best day's sales."""
+        return max(self.daily_minor)
 
 
 def local_today(store: Store, now: datetime) -> date:
@@ -40,9 +45,12 @@ def recent_sales(store: Store, sync: StoreSync | None, now: datetime) -> Recent 
         return None
     last = local_today(store, now)
     first = last - timedelta(days=DAYS - 1)
-    by_day = {date.fromisoformat(day): minor for day, minor in sync.recent_sales}
-    daily = [by_day.get(first + timedelta(days=n), 0) for n in range(DAYS)]
-    return Recent(first, last, store.marketplace.currency, sum(daily), daily)
+    daily = [0] * DAYS
+    for day, minor in sync.recent_sales:
+        n = (date.fromisoformat(day) - first).days
+        if 0 <= n < DAYS:
+            daily[n] = minor
+    return Recent(first, last, store.marketplace.currency, sum(daily), tuple(daily))
 
 
 def daily_total(store_id: int, first: date, last: date) -> int:
