@@ -221,6 +221,23 @@ def test_a_countrys_page_walks_an_index_in_date_order(app, client, stores, datab
         ], plan
 
 
+@pytest.mark.parametrize("query", ["?page=2", "?status=not_connected&page=2"])
+def test_a_deep_page_skips_index_entries_not_store_rows(app, client, stores, database_url, query):
+    """The stores before a page are skipped in the date index, which holds their ids and
+    status facts (migration 0015): no store row is read to be skipped, filter or not."""
+    if not database_url.startswith("sqlite"):
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    stores.make_many(100)  # 85 active and not connected: the filtered page walks the dates
+    client.get("/" + query)
+    with counting(app) as statements:
+        assert len(card_ids(client.get("/" + query).text)) == 24
+    (statement, parameters), = [
+        (s, p) for s, p in statements if "FROM stores" in s and "LIMIT" in s and "count(" not in s
+    ]  # fmt: skip
+    plan = sqlite_plan(app, statement, parameters)
+    assert page_ids_plan(plan) == ["SCAN stores USING COVERING INDEX ix_stores_created_status"]
+
+
 def test_the_awaiting_count_reads_only_the_stores_that_wait(app, client, stores, database_url):
     """A few stores await Amazon at a time: their count and their page come from the partial
     index of open attempts' ends (migration 0013), not from every active store's entry."""

@@ -149,7 +149,7 @@ def test_a_common_querys_first_page_walks_the_date_order_on_sqlite(
     plan = sqlite_plan(app, *page)
     # The newest stores are read until 24 match: neither every match listed nor a sort.
     assert not [line for _top, line in plan if "stores_name_search" in line], plan
-    assert page_ids_plan(plan) == ["SCAN stores USING INDEX ix_stores_created"], plan
+    assert page_ids_plan(plan) == ["SCAN stores USING INDEX ix_stores_created_status"], plan
 
 
 def test_a_search_uses_the_trigram_index_on_postgresql(app, client, stores, database_url):
