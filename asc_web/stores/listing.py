@@ -7,9 +7,10 @@ import math
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, true
+from sqlalchemy import bindparam, func, select, true, tuple_
 from sqlalchemy.orm import raiseload
 
+from .. import cursors
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
 from ..models import Store
@@ -62,6 +63,31 @@ class Filters:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where a Next (``after``) or Previous link was followed from: the last or the first
+    card of the page it was on. The page then reads the stores next to that card, however
+    deep it is; the link's page number says which page it is."""
+
+    after: bool
+    created_at: datetime
+    store_id: int
+
+    @classmethod
+    def from_args(cls, args) -> Cursor | None:
+        """The ``after`` or ``before`` of a query string; None without a valid one."""
+        for name in ("after", "before"):
+            place = cursors.decode(args.get(name))
+            if place is not None:
+                return cls(name == "after", *place)
+        return None
+
+    @property
+    def params(self) -> dict:
+        """The bind parameters of ``_page_query(..., keyset=True)``."""
+        return {"cursor_at": self.created_at, "cursor_id": self.store_id}
+
+
+@dataclass(frozen=True)
 class StorePage:
     """One page of store cards with what the page needs to describe itself.
 
@@ -93,6 +119,21 @@ class StorePage:
     def last(self) -> int:
         """The position of the last card shown."""
         return self.first + len(self.cards) - 1 if self.cards else 0
+
+    def next_args(self) -> dict:
+        """The Next link's query arguments: the next page after this page's last card."""
+        last = self.cards[-1][0]
+        place = cursors.encode(last.created_at, last.id)
+        return {**self.filters.args(page=self.page + 1), "after": place}
+
+    def previous_args(self) -> dict:
+        """The Previous link's query arguments: the page before this page's first card (the
+        first page needs no cursor)."""
+        args = self.filters.args(page=self.page - 1)
+        if self.page - 1 > 1 and self.cards:
+            first = self.cards[0][0]
+            args["before"] = cursors.encode(first.created_at, first.id)
+        return args
 
     @property
     def paginated(self) -> bool:
@@ -128,8 +169,9 @@ def attention_count(now: datetime) -> int:
     return db.session.scalar(_ATTENTION, status_params(now))
 
 
-def load(filters: Filters, now: datetime) -> StorePage:
-    """Count all, matching (capped) and attention stores in one query, then one page."""
+def load(filters: Filters, now: datetime, cursor: Cursor | None = None) -> StorePage:
+    """Count all, matching (capped) and attention stores in one query, then one page: read
+    next to ``cursor`` (a Next or Previous link's) when it has one, else by its number."""
     dialect = db.session.get_bind().dialect.name
     params = {**status_params(now), "country": filters.country}
     total, matching, attention = db.session.execute(_counts(filters, dialect), params).one()
@@ -137,7 +179,8 @@ def load(filters: Filters, now: datetime) -> StorePage:
     pages = max(1, math.ceil(matching / PER_PAGE)) if exact else None
     page = min(filters.page, pages) if exact else filters.page
     read = _Reader(filters, dialect, params, total)
-    rows, has_next = read.page(page, matching, exact)
+    near = read.near(cursor, matching) if cursor and page == filters.page > 1 else None
+    rows, has_next = near or read.page(page, matching, exact)
     if not rows and page > 1 and not exact:
         # Past the end of a long list (an old link): count them all, show the last page.
         counting = select(func.count()).select_from(Store).where(_conditions(filters, dialect))
@@ -180,21 +223,41 @@ class _Reader:
         rows = self._read(max(0, remaining - PER_PAGE), limit, matching, oldest_first=True)
         return rows[::-1], remaining > PER_PAGE
 
-    def _read(self, offset: int, limit: int, matching: int, oldest_first: bool) -> list[Store]:
+    def near(self, cursor: Cursor, matching: int) -> tuple[list[Store], bool] | None:
+        """The page next to ``cursor``'s card and whether another page follows; None when
+        the cursor cannot give it (no store after it any more; before it, fewer than a
+        page: the top of the list, which its number reads as cheaply)."""
+        limit = PER_PAGE + 1
+        rows = self._read(0, limit, matching, oldest_first=not cursor.after, cursor=cursor)
+        if cursor.after:
+            return (rows[:PER_PAGE], len(rows) > PER_PAGE) if rows else None
+        # The cursor's own card follows this page.
+        return (rows[:PER_PAGE][::-1], True) if len(rows) == limit else None
+
+    def _read(
+        self, offset: int, limit: int, matching: int, oldest_first: bool,
+        cursor: Cursor | None = None,
+    ) -> list[Store]:  # fmt: skip
+        keyset = cursor is not None
         if not self.filters.active:
-            query = _UNFILTERED_PAGES[oldest_first]
+            query = _UNFILTERED_PAGES[oldest_first, keyset]
         else:
             # Walk the stores in date order testing each, or take the matches from an index
             # and sort them: the count says which reads fewer rows (a capped count: walk).
             wanted = offset + limit
             walk = matching > COUNT_LIMIT or search.walk_is_shorter(matching, self.total, wanted)
-            query = _filtered_page(self.filters, self.dialect, walk, oldest_first)
-        return list(db.session.scalars(query, {**self.params, "offset": offset, "limit": limit}))
+            query = _filtered_page(self.filters, self.dialect, walk, oldest_first, keyset)
+        params = {**self.params, "offset": offset, "limit": limit}
+        if keyset:
+            params.update(cursor.params)
+        return list(db.session.scalars(query, params))
 
 
-def _page_query(where, oldest_first: bool = False):
+def _page_query(where, oldest_first: bool = False, keyset: bool = False):
     """A page of stores matching ``where`` (bind parameters ``offset`` and ``limit``), newest
     first; ``oldest_first``: the page is taken from the other end (the caller reverses it).
+    ``keyset``: only the stores older than the cursor's (newer with ``oldest_first``; bind
+    parameters ``cursor_at`` and ``cursor_id``, see ``Cursor``).
 
     The page's ids come first, from the index on the creation date when the filter allows:
     skipping ``offset`` stores then reads index entries, not store rows.
@@ -202,6 +265,10 @@ def _page_query(where, oldest_first: bool = False):
     order = (Store.created_at, Store.id) if oldest_first else (
         Store.created_at.desc(), Store.id.desc()
     )  # fmt: skip
+    if keyset:
+        place = tuple_(Store.created_at, Store.id)
+        cursor = tuple_(bindparam("cursor_at", type_=Store.created_at.type), bindparam("cursor_id"))
+        where = db.and_(where, place > cursor if oldest_first else place < cursor)
     ids = (
         select(Store.id)
         .where(where)
@@ -230,7 +297,11 @@ _TOTAL = select(StoreTotal.stores).where(StoreTotal.id == 1).scalar_subquery()
 _ATTENTION_COUNT = _capped(condition("attention", bindparam("now")))
 _ATTENTION = select(_ATTENTION_COUNT)
 _COUNTS = select(_TOTAL, _TOTAL, _ATTENTION_COUNT)
-_UNFILTERED_PAGES = {first: _page_query(true(), first) for first in (False, True)}
+_UNFILTERED_PAGES = {
+    (first, keyset): _page_query(true(), first, keyset)
+    for first in (False, True)
+    for keyset in (False, True)
+}
 
 
 def _counts(filters: Filters, dialect: str):
@@ -254,17 +325,21 @@ def _cached_counts(country: bool, status: str, dialect: str):
     return select(_TOTAL, _capped(_conditions(filters, dialect)), _ATTENTION_COUNT)
 
 
-def _filtered_page(filters: Filters, dialect: str, walk: bool, oldest_first: bool):
+def _filtered_page(
+    filters: Filters, dialect: str, walk: bool, oldest_first: bool, keyset: bool = False
+):
     """The page query of ``filters`` (see ``_page_query``), built once unless it searches."""
     if filters.q:
-        return _page_query(_conditions(filters, dialect, walk=walk), oldest_first)
-    return _cached_page(bool(filters.country), filters.status, dialect, walk, oldest_first)
+        return _page_query(_conditions(filters, dialect, walk=walk), oldest_first, keyset)
+    return _cached_page(bool(filters.country), filters.status, dialect, walk, oldest_first, keyset)
 
 
 @functools.cache
-def _cached_page(country: bool, status: str, dialect: str, walk: bool, oldest_first: bool):
+def _cached_page(
+    country: bool, status: str, dialect: str, walk: bool, oldest_first: bool, keyset: bool
+):
     filters = Filters(country="US" if country else "", status=status)
-    return _page_query(_conditions(filters, dialect, walk=walk), oldest_first)
+    return _page_query(_conditions(filters, dialect, walk=walk), oldest_first, keyset)
 
 
 def _conditions(filters: Filters, dialect: str, walk: bool = False):

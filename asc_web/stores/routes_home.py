@@ -21,7 +21,7 @@ RESULTS_TARGET = "section#store-results"
 def home():
     """The Amazon Stores view: filtered, paginated store cards, or an invitation to add one."""
     filters = listing.Filters.from_args(request.args)
-    page = listing.load(filters, clock.utcnow())
+    page = listing.load(filters, clock.utcnow(), listing.Cursor.from_args(request.args))
     # The Pre-Setup Tasks modal only greets the first store.
     checklist = tasks.checklist() if not page.total and current_user.can_manage else None
     context = {

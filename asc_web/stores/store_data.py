@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+from .. import cursors
 from ..models import AmazonOrder, Store, StoreSync
 from ..sync import figures
 from . import charts
@@ -69,8 +70,8 @@ def load(store: Store, args, now: datetime) -> StoreData | None:
         return None
     period = args.get("period", "day")
     period = period if period in figures.PERIODS else "day"
-    before = args.get("before") if figures.parse_cursor(args.get("before")) else None
-    after = args.get("after") if not before and figures.parse_cursor(args.get("after")) else None
+    before = args.get("before") if cursors.decode(args.get("before")) else None
+    after = args.get("after") if not before and cursors.decode(args.get("after")) else None
     revenue = figures.revenue(store, period, now, read=sync is not None)
     sales, orders = figures.lifetime(sync)
     return StoreData(

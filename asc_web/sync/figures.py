@@ -4,11 +4,12 @@ kept (a few indexed queries per page, whatever the history size)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, tuple_
 
+from .. import cursors
 from ..extensions import db
 from ..models import AmazonOrder, DailySales, Listing, Store, StoreSync
 from ..rendering import asc_date
@@ -269,34 +270,14 @@ class OrdersPage:
 NO_ORDERS = OrdersPage([], None, None)
 
 
-def _cursor(order: AmazonOrder) -> str:
-    moment = order.purchased_at
-    micros = (moment - datetime(1970, 1, 1, tzinfo=moment.tzinfo)) // timedelta(microseconds=1)
-    return f"{micros}-{order.id}"
-
-
-def parse_cursor(value: str | None) -> tuple[datetime, int] | None:
-    """A page cursor from the query string ("<microseconds>-<order id>"), None if invalid."""
-    if not value or len(value) > 40:
-        return None
-    micros, _, order_id = value.partition("-")
-    if not (micros.isascii() and micros.isdigit() and order_id.isascii() and order_id.isdigit()):
-        return None
-    try:
-        moment = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=int(micros))
-    except OverflowError:
-        return None
-    return moment, int(order_id)
-
-
 def orders_page(store_id: int, before: str | None = None, after: str | None = None) -> OrdersPage:
     """20 orders newest first: the newest, the ones older than ``before`` or the ones newer
     than ``after`` (cursors of the index on store, purchase time and id: no page reads the
     orders it skips)."""
     key = tuple_(AmazonOrder.purchased_at, AmazonOrder.id)
     query = select(AmazonOrder).where(AmazonOrder.store_id == store_id)
-    newer_side = parse_cursor(after) if not before else None
-    older_side = parse_cursor(before)
+    newer_side = cursors.decode(after) if not before else None
+    older_side = cursors.decode(before)
     if newer_side is not None:
         query = query.where(key > tuple_(*newer_side)).order_by(
             AmazonOrder.purchased_at, AmazonOrder.id
@@ -316,6 +297,10 @@ def orders_page(store_id: int, before: str | None = None, after: str | None = No
         older = _cursor(rows[-1]) if rows and more else None
         newer = _cursor(rows[0]) if rows and older_side is not None else None
     return OrdersPage(rows, older, newer)
+
+
+def _cursor(order: AmazonOrder) -> str:
+    return cursors.encode(order.purchased_at, order.id)
 
 
 def listings_by_status(sync: StoreSync | None) -> list[tuple[str, int]]:

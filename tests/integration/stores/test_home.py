@@ -1,5 +1,6 @@
 """The Amazon Stores view: cards, the first-store invitation, filters, pages, query count."""
 
+import html
 import re
 
 import pytest
@@ -81,7 +82,7 @@ def test_a_long_list_is_paginated_newest_first(client, stores):
     first = client.get("/").text
     assert "30 stores; showing 1–24" in first
     assert len(card_ids(first)) == 24
-    assert 'href="/?page=2"' in first and "Page 1 of 2" in first
+    assert 'href="/?page=2&amp;after=' in first and "Page 1 of 2" in first
     second = client.get("/?page=2").text
     assert len(card_ids(second)) == 6
     assert not set(card_ids(first)) & set(card_ids(second))
@@ -112,6 +113,62 @@ def test_every_page_of_a_list_holds_the_next_stores_newest_first(app, client, st
     assert page == 1 or f"Page {page} of {page}" in text
 
 
+def _link(page: str, rel: str) -> str | None:
+    """The address of the page's Next (``rel="next"``) or Previous link, None without one."""
+    found = re.search(rf'<a class="button" rel="{rel}" href="([^"]+)"', page)
+    return html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("query", ["", "country=UK", "status=inactive", "status=not_connected",
+                                   "q=store+00"])  # fmt: skip
+def test_next_and_previous_links_read_next_to_a_card_the_pages_their_numbers_give(
+    client, stores, query
+):
+    """The links carry the page number and the place of the card they leave from: each page
+    they lead to holds the cards of that page number, forwards and back."""
+    stores.make_many(130)
+    by_number, page = {}, 1
+    while True:
+        text = client.get(f"/?{query}&page={page}").text
+        by_number[page] = card_ids(text)
+        if 'rel="next"' not in text:
+            break
+        page += 1
+    url, forwards = f"/?{query}", []
+    while url:
+        text = client.get(url).text
+        forwards.append(card_ids(text))
+        if len(forwards) > 1:
+            assert "after=" in url and f"page={len(forwards)}" in url
+        url = _link(text, "next")
+    assert forwards == list(by_number.values()), query
+    backwards = [card_ids(text)]
+    while url := _link(text, "prev"):
+        text = client.get(url).text
+        backwards.append(card_ids(text))
+    assert backwards[::-1] == forwards, query
+
+
+def test_a_next_link_continues_after_its_card_when_stores_were_added_meanwhile(client, stores):
+    stores.make_many(60)
+    first = client.get("/").text
+    stores.make("Added meanwhile")  # the newest: by number, page 2 would repeat a card
+    second = client.get(_link(first, "next")).text
+    assert not set(card_ids(first)) & set(card_ids(second))
+    assert card_ids(second)[0] == card_ids(first)[-1] - 1 and "Page 2 of 3" in second
+
+
+# Not a cursor (ignored), one past any date (overflow), and one older than every store (1970:
+# nothing after it, so the page is read by its number).
+@pytest.mark.parametrize("cursor", ["after=abc", "before=12-x", "after=" + "9" * 39 + "-1",
+                                    "after=1-1"])  # fmt: skip
+def test_a_broken_or_stale_cursor_shows_the_page_its_number_gives(client, stores, cursor):
+    stores.make_many(60)
+    by_number = card_ids(client.get("/?page=2").text)
+    page = client.get(f"/?page=2&{cursor}")
+    assert page.status_code == 200 and card_ids(page.text) == by_number
+
+
 def _matches(store, query: str) -> bool:
     from asc_web import clock
     from asc_web.models.status import store_status
@@ -128,7 +185,7 @@ def test_counts_stop_at_1000_and_the_pages_still_follow(client, stores):
     stores.make_many(1030)  # "Store 0000" to "Store 1029"; every seventh inactive
     common = client.get("/?q=store").text
     assert "More than 1,000 of 1,030 stores match; showing 1–24" in common
-    assert ">Page 1</span>" in common and 'href="/?q=store&amp;page=2"' in common
+    assert ">Page 1</span>" in common and 'href="/?q=store&amp;page=2&amp;after=' in common
     last = client.get("/?q=store&page=43").text  # 1,030 = 42 × 24 + 22
     assert "showing 1,009–1,030" in last and 'rel="next"' not in last
     assert len(card_ids(last)) == 22
@@ -236,6 +293,30 @@ def test_a_deep_page_skips_index_entries_not_store_rows(app, client, stores, dat
     ]  # fmt: skip
     plan = sqlite_plan(app, statement, parameters)
     assert page_ids_plan(plan) == ["SCAN stores USING COVERING INDEX ix_stores_created_status"]
+
+
+@pytest.mark.parametrize("query", ["", "status=not_connected"])
+def test_a_page_reached_by_a_link_reads_from_its_cards_place(
+    app, client, stores, database_url, query
+):
+    """No store before the link's card is skipped, however deep the page: the ids come from
+    the date index from the card's place on (no offset)."""
+    stores.make_many(100)
+    text = client.get(f"/?{query}").text
+    for _ in range(2):
+        url = _link(text, "next")
+        with counting(app) as statements:
+            text = client.get(url).text
+    assert "page=3" in url and len(card_ids(text)) == 24
+    (statement, parameters), = [
+        (s, p) for s, p in statements if "FROM stores" in s and "LIMIT" in s and "count(" not in s
+    ]  # fmt: skip
+    if not database_url.startswith("sqlite"):
+        return  # EXPLAIN QUERY PLAN is SQLite's; the pages are the same on both (above)
+    plan = sqlite_plan(app, statement, parameters)
+    # A range of the index from the card's place (a walk from the newest store is a SCAN).
+    (step,) = page_ids_plan(plan)
+    assert step.startswith("SEARCH stores USING COVERING INDEX ix_stores_created_status ("), plan
 
 
 def test_the_awaiting_count_reads_only_the_stores_that_wait(app, client, stores, database_url):
