@@ -12,6 +12,8 @@ from datetime import UTC, datetime, timedelta
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICRO = timedelta(microseconds=1)
+# The ids are INTEGER columns: 32 bits on PostgreSQL.
+MAX_ID = 2**31 - 1
 
 
 def encode(moment: datetime, row_id: int) -> str:
@@ -25,6 +27,8 @@ def decode(value: str | None) -> tuple[datetime, int] | None:
         return None
     micros, _, row_id = value.partition("-")
     if not (micros.isascii() and micros.isdigit() and row_id.isascii() and row_id.isdigit()):
+        return None
+    if int(row_id) > MAX_ID:  # no row has it, and the database could not even compare it
         return None
     try:
         moment = _EPOCH + int(micros) * _MICRO

@@ -22,7 +22,7 @@ from .forms import SettingsForm
 
 # Pages an action can be started from; the answer goes back there.
 ORIGINS = ("home", "dashboard", "settings")
-# Built once: the card poll and every store page load their store with it.
+# Built once: the card poll and every store page but the dashboard load their store with it.
 STORE_BY_ID = db.select(Store).where(Store.id == db.bindparam("store_id"))
 # The dashboard's: with the revenue chart and the listings per status the sync kept
 # (deferred for every other page).

@@ -62,9 +62,10 @@ def load(store: Store, args, now: datetime) -> StoreData | None:
     """The panels' figures for ``store`` (``args``: the query string's ``period``,
     ``before`` and ``after``); None for a store that was never connected.
 
-    Three queries (the chart's days, a page of orders, the listings with issues); none
-    before the store's first sync, which writes the first of its data. The totals are the
-    sync's own counts on the sync row (asc_web/sync/totals.py)."""
+    Two queries (a page of orders, the listings with issues); none before the store's first
+    sync, which writes the first of its data. The totals and the chart's bars are the sync's
+    own counts on the sync row (asc_web/sync/totals.py); a store synced before they were
+    kept reads its chart's days until its next sync."""
     sync = store.sync
     if sync is None and store.authorization is None:
         return None

@@ -158,9 +158,10 @@ def test_a_next_link_continues_after_its_card_when_stores_were_added_meanwhile(c
     assert card_ids(second)[0] == card_ids(first)[-1] - 1 and "Page 2 of 3" in second
 
 
-# Not a cursor (ignored), one past any date (overflow), and one older than every store (1970:
-# nothing after it, so the page is read by its number).
-@pytest.mark.parametrize("cursor", ["after=abc", "before=12-x", "after=" + "9" * 39 + "-1",
+# Not cursors (ignored): letters, a date past any calendar, an id no INTEGER column holds;
+# and one older than every store (1970: nothing after it, so the page is read by its number).
+@pytest.mark.parametrize("cursor", ["after=abc", "before=12-x", "after=" + "9" * 30 + "-1",
+                                    "after=1-99999999999999999999", "before=1-2147483648",
                                     "after=1-1"])  # fmt: skip
 def test_a_broken_or_stale_cursor_shows_the_page_its_number_gives(client, stores, cursor):
     stores.make_many(60)
