@@ -97,7 +97,8 @@ _patterns: dict[tuple, tuple[str, str]] = {}
 
 def store_url(endpoint: str, store_id: int, **values) -> Markup:
     """``url_for(endpoint, store_id=store_id, **values)``, escaped for HTML."""
-    key = (endpoint, tuple(sorted(values.items())), request.script_root)
+    root = request.script_root
+    key = (endpoint, root, *sorted(values.items())) if values else (endpoint, root)
     pattern = _patterns.get(key)
     if pattern is None:
         url = url_for(endpoint, store_id=_MARK, **values)

@@ -89,6 +89,16 @@ class Participation:
         return by_marketplace_id(self.marketplace_id)
 
 
+def _participation(item: dict) -> Participation:
+    """One marketplace of ``Authorization.participations`` (as the check kept it)."""
+    return Participation(
+        marketplace_id=str(item.get("id", "")),
+        name=str(item.get("name", "")),
+        is_participating=bool(item.get("participating")),
+        has_suspended_listings=bool(item.get("suspended")),
+    )
+
+
 class Authorization(db.Model):
     """Amazon's grant to the app for one selling partner in one region (NA or EU).
 
@@ -146,22 +156,15 @@ class Authorization(db.Model):
         return "North America" if self.region == "NA" else "Europe"
 
     def participation(self, marketplace_id: str) -> Participation | None:
-        """What Amazon last said about the seller in ``marketplace_id``."""
-        return next(
-            (p for p in self.marketplace_list() if p.marketplace_id == marketplace_id), None
-        )
+        """What Amazon last said about the seller in ``marketplace_id`` (every card asks)."""
+        for item in self.participations or []:
+            if str(item.get("id", "")) == marketplace_id:
+                return _participation(item)
+        return None
 
     def marketplace_list(self) -> list[Participation]:
         """The seller's marketplaces in this region, in ASC Web's marketplace order."""
-        items = [
-            Participation(
-                marketplace_id=str(item.get("id", "")),
-                name=str(item.get("name", "")),
-                is_participating=bool(item.get("participating")),
-                has_suspended_listings=bool(item.get("suspended")),
-            )
-            for item in self.participations or []
-        ]
+        items = [_participation(item) for item in self.participations or []]
         order = [m.marketplace_id for m in MARKETPLACES.values()]
         return sorted(
             items,

@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import bindparam, func, select, true, tuple_
-from sqlalchemy.orm import raiseload
+from sqlalchemy.orm import defaultload, raiseload
 
 from .. import cursors
 from ..amazon.marketplaces import MARKETPLACES
 from ..extensions import db
-from ..models import Store
+from ..models import Authorization, Store, StoreSync
 from ..models.status import LABELS, Status, condition, status_params, store_status
 from ..models.stores import StoreTotal
 from . import search
@@ -280,9 +280,28 @@ def _page_query(where, oldest_first: bool = False, keyset: bool = False):
         select(Store)
         .where(Store.id.in_(ids.scalar_subquery()))
         .order_by(*order)
-        # Cards do not show the attribute; loading it for 24 stores is wasted work.
-        .options(raiseload(Store.attribute))
+        .options(*CARD_COLUMNS)
     )
+
+
+# What a card shows of a store's authorization and sync row (asc_web/models/status.py,
+# connect/_connection.html, asc_web/sync/figures.py ``for_card``): a page of 24 cards loads
+# these columns only, not the tokens, the check's claim nor the sync's progress (each time
+# turned into an aware datetime, each JSON text parsed). A column left out is loaded when a
+# card reads it, one query per card: the page's statement count test would say so. Nor is
+# the product attribute loaded, which cards do not show.
+CARD_COLUMNS = (
+    raiseload(Store.attribute),
+    defaultload(Store.authorization).load_only(
+        Authorization.selling_partner_id, Authorization.region, Authorization.expires_at,
+        Authorization.revoked_at, Authorization.last_checked_at,
+        Authorization.last_check_message, Authorization.participations,
+    ),
+    defaultload(Store.sync).load_only(
+        StoreSync.phase, StoreSync.orders_imported, StoreSync.recent_sales,
+        StoreSync.metrics_synced_at, StoreSync.listings_with_issues, StoreSync.last_problem,
+    ),
+)  # fmt: skip
 
 
 def _capped(where):

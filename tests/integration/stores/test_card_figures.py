@@ -7,11 +7,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm.attributes import flag_modified
 
 from asc_web import clock
 from asc_web.extensions import db
 from asc_web.models import Store
 from asc_web.rendering import asc_date
+from asc_web.stores.listing import STATUS_FILTERS
 from tests.integration.stores.conftest import HTMX, card_ids
 from tests.support import amazon_data
 from tests.support.sql import counting
@@ -180,3 +183,48 @@ def test_the_home_page_reads_24_synced_cards_in_the_same_few_queries(app, client
     read = " ".join(statement for statement, _ in statements)
     assert "store_syncs_1.recent_sales" in read
     assert "chart" not in read and "listings_by_status" not in read
+    # Nor the authorization's tokens: a card shows none of them.
+    assert "authorizations_1.selling_partner_id" in read and "token" not in read
+
+
+def test_a_page_of_each_status_reads_its_cards_with_the_stores_whatever_they_show(
+    app, client, stores
+):
+    """Cards read only what their page query loads (the authorization's and the sync's
+    columns a card shows): every status and every part of a card, in the same statements as
+    a page of stores never connected."""
+    now = clock.utcnow()
+    # Active, renewal due, expired, revoked; each with a sync row, a problem, a last check,
+    # a suspended marketplace and a sibling store sharing its authorization.
+    for n, (days, revoked) in enumerate([(10, False), (340, False), (400, False), (10, True)]):
+        store_id = stores.make(f"Status {n}", "US")
+        sibling = stores.make(f"Status {n} Canada", "CA")
+        amazon_data.connect(app, [store_id, sibling], seller=f"A1STATUS{n:06d}",
+                            authorized_at=now - timedelta(days=days),
+                            revoked_at=now if revoked else None,
+                            last_checked_at=now - timedelta(days=2),
+                            last_check_message="Amazon refused the authorization.")  # fmt: skip
+        for one in (store_id, sibling):
+            amazon_data.insert_sync(app, one, {amazon_data.local_today(app, one): 5_000},
+                                    last_problem="Amazon did not answer in time.",
+                                    listings_with_issues=3)  # fmt: skip
+    with app.app_context():
+        for store in db.session.scalars(select(Store).where(Store.authorization_id.is_not(None))):
+            for item in store.authorization.participations:
+                item["suspended"] = True
+            flag_modified(store.authorization, "participations")
+        db.session.commit()
+    stores.make("Never connected")
+    pages = ["/", *[f"/?status={code}" for code in STATUS_FILTERS]]
+    for url in pages:
+        client.get(url)
+    for url in pages:
+        with counting(app) as statements:
+            page = client.get(url).text
+        assert len(statements) <= 3, (url, [s for s, _ in statements])
+        assert "<h1" in page
+    everything = client.get("/").text
+    assert "suspended listings" in everything and "Also used by" in everything
+    assert (
+        "Last checked 2 days ago" in everything and "Amazon did not answer in time." in everything
+    )
