@@ -73,7 +73,7 @@ def load(store: Store, args, now: datetime) -> StoreData | None:
     period = period if period in figures.PERIODS else "day"
     before = args.get("before") if cursors.decode(args.get("before")) else None
     after = args.get("after") if not before and cursors.decode(args.get("after")) else None
-    revenue = figures.revenue(store, period, now, read=sync is not None)
+    revenue = figures.revenue(store, period, now)
     sales, orders = figures.lifetime(sync)
     return StoreData(
         sync=sync,

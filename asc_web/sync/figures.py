@@ -229,26 +229,26 @@ def chart(days, today: date) -> dict[str, list[list]]:
     return kept
 
 
-def revenue(store: Store, period: str, now: datetime, read: bool = True) -> Revenue:
+def revenue(store: Store, period: str, now: datetime) -> Revenue:
     """The last ``BARS[period]`` days, weeks or months of sales up to today (local days):
     from the bars the sync kept on the store's sync row (no query), or, before its sync
     counted them, from the daily figures (one indexed range read of at most two years of
-    days; none with ``read`` false: a store the sync never ran for has no figures yet)."""
+    days; none for a store the sync never ran for, which has no figures yet)."""
     period = period if period in PERIODS else "day"
     starts = _starts(local_today(store, now), period)
     sales = dict.fromkeys(starts, 0)
     orders = dict.fromkeys(starts, 0)
-    kept = store.sync.chart if read and store.sync is not None else None
-    if kept is not None:
+    sync = store.sync
+    if sync is None:
+        rows = ()
+    elif sync.chart is not None:
         # Bars of the sync's day and before; the days since have no figures yet.
-        rows = ((date.fromisoformat(start), minor, n) for start, minor, n in kept[period])
-    elif read:
+        rows = ((date.fromisoformat(start), minor, n) for start, minor, n in sync.chart[period])
+    else:
         rows = db.session.execute(
             select(DailySales.day, DailySales.sales_minor, DailySales.orders)
             .where(DailySales.store_id == store.id, DailySales.day >= starts[0])
         )  # fmt: skip
-    else:
-        rows = ()
     for day, minor, count in rows:
         start = _bucket_start(day, period)
         if start in sales:
