@@ -120,7 +120,7 @@ def _link(page: str, rel: str) -> str | None:
 
 
 @pytest.mark.parametrize("query", ["", "country=UK", "status=inactive", "status=not_connected",
-                                   "q=store+00"])  # fmt: skip
+                                   "q=store+00", "q=store+0&country=CA"])  # fmt: skip
 def test_next_and_previous_links_read_next_to_a_card_the_pages_their_numbers_give(
     client, stores, query
 ):
@@ -149,13 +149,33 @@ def test_next_and_previous_links_read_next_to_a_card_the_pages_their_numbers_giv
     assert backwards[::-1] == forwards, query
 
 
-def test_a_next_link_continues_after_its_card_when_stores_were_added_meanwhile(client, stores):
+@pytest.mark.parametrize("query", ["", "q=store"])
+def test_a_next_link_continues_after_its_card_when_stores_were_added_meanwhile(
+    client, stores, query
+):
+    """Also for a search, whose matches PostgreSQL lists with the counts (listing._matches)."""
     stores.make_many(60)
-    first = client.get("/").text
-    stores.make("Added meanwhile")  # the newest: by number, page 2 would repeat a card
+    first = client.get(f"/?{query}").text
+    stores.make("Store added meanwhile")  # the newest: by number, page 2 would repeat a card
     second = client.get(_link(first, "next")).text
     assert not set(card_ids(first)) & set(card_ids(second))
     assert card_ids(second)[0] == card_ids(first)[-1] - 1 and "Page 2 of 3" in second
+    third = client.get(_link(second, "next")).text
+    assert card_ids(third) == list(range(card_ids(second)[-1] - 1, 0, -1))
+    back = client.get(_link(third, "prev")).text
+    assert card_ids(back) == card_ids(second)
+
+
+def test_a_search_link_from_a_card_no_longer_found_continues_after_its_place(app, client, stores):
+    stores.make_many(60)  # ids 1 to 60, one creation time: newest = highest id
+    first = client.get("/?q=store").text
+    left_from = card_ids(first)[-1]
+    with app.app_context():  # the card the Next link leaves from no longer matches
+        db.session.get(Store, left_from).name_key = "renamed"
+        db.session.commit()
+    second = client.get(_link(first, "next")).text
+    assert card_ids(second) == list(range(left_from - 1, left_from - 25, -1))
+    assert "Page 2 of 3" in second
 
 
 # Not cursors (ignored): letters, a date past any calendar, an id no INTEGER column holds;
