@@ -196,7 +196,8 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
             browser = Browser(server.url)
             browser.sign_in(settings.admin_email, settings.admin_password)
             rows, seeded, amazon = [], None, None
-            for e in endpoints:
+            home = next((e for e in endpoints if e.key == "home"), None)
+            for n, e in enumerate(endpoints):
                 if e.key in HISTORY_ROWS and seeded is None:
                     seeded = _add_history(ds, opts.history_rows, everything, sql)
                     e.notes.append(f"{seeded['rows']:,} history rows added in "
@@ -205,6 +206,10 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
                     amazon = _add_amazon_data(ds, everything, sql)
                     e.notes.append(_amazon_note(amazon))
                 rows.append(_measure_one(server, ds, e, browser, opts, tag))
+                if home and home_again_after(endpoints, n):
+                    again = replace(home, notes=[])
+                    rows[-1]["home_after"] = _measure_one(server, ds, again, browser, opts, tag)
+                    e.notes += [f"home beside it: {note}" for note in again.notes]
             memory = server.memory()
             restarted = set(server.workers()) != set(server.first_workers)
             log = server.log_counts()
@@ -212,6 +217,14 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
     return {"statuses": ds.statuses, "queries": sql, "endpoints": rows, "memory": memory,
             "log": log, "workers_restarted": restarted, "history": seeded,
             "amazon_data": amazon}  # fmt: skip
+
+
+def home_again_after(endpoints: list[Endpoint], n: int) -> bool:
+    """Whether the home page loads again after ``endpoints[n]``: after each of its views,
+    unless a load of the home page comes next anyway (``home_end``). Each view is judged
+    against the home page's loads just before and after it (``targets.beside``)."""
+    following = endpoints[n + 1].key if n + 1 < len(endpoints) else None
+    return targets.is_home_view(endpoints[n].key) and following not in targets.HOME_RUNS
 
 
 def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) -> dict:
