@@ -121,7 +121,8 @@ def plan(ds: Dataset, history_rows: int = 0, amazon: bool = False) -> list[Endpo
         Endpoint("healthz", "/healthz", "/healthz"),
         Endpoint("home", "home /", "/"),
         *home_views(ds),
-        # Again once its views are measured: they are judged against the mean of both.
+        # Again after the last view (and after each view: ``home_again_after``); each view
+        # is judged against the loads just before and after it (``targets.beside``).
         Endpoint("home_end", "home / (again, after its views)", "/"),
         Endpoint("card_poll", "card poll …/connect/status", f"{store}/connect/status", htmx=True),
         Endpoint("card", "card …/card (htmx)", f"{store}/card", htmx=True),
@@ -207,7 +208,7 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
                     e.notes.append(_amazon_note(amazon))
                 rows.append(_measure_one(server, ds, e, browser, opts, tag))
                 if home and home_again_after(endpoints, n):
-                    again = replace(home, notes=[])
+                    again = replace(home, notes=[], skip="")
                     rows[-1]["home_after"] = _measure_one(server, ds, again, browser, opts, tag)
                     e.notes += [f"home beside it: {note}" for note in again.notes]
             memory = server.memory()

@@ -159,14 +159,17 @@ def _against_smallest(
     its own server's /healthz; the target's text, with the plain req/s ratio beside it. The
     share is kept in ``row["share_of_smallest"]``, the plain one in ``row["rps_of_smallest"]``.
     """
-    base, small_base = run.get("healthz_rps"), small.get("healthz_rps")
-    measured = theirs and "rps" in theirs and not theirs.get("skip")
-    if not (base and small_base and measured):
+    if not (theirs and theirs.get("rps") and not theirs.get("skip")):
         row["share_of_smallest"] = row["rps_of_smallest"] = None
         return False, f"≥ {minimum} × {what} (is n/a)"
-    share = (mine["rps"] / base) / (theirs["rps"] / small_base)
     plain = mine["rps"] / theirs["rps"]
-    row["share_of_smallest"], row["rps_of_smallest"] = round(share, 3), round(plain, 3)
+    row["rps_of_smallest"] = round(plain, 3)
+    base, small_base = run.get("healthz_rps"), small.get("healthz_rps")
+    if not (base and small_base):  # /healthz left out (--only): req/s alone
+        row["share_of_smallest"] = round(plain, 3)
+        return plain >= minimum, f"≥ {minimum} × {what} (is {plain:.2f} in req/s, no /healthz)"
+    share = (mine["rps"] / base) / (theirs["rps"] / small_base)
+    row["share_of_smallest"] = round(share, 3)
     text = f"≥ {minimum} × {what} (is {share:.2f} as shares of /healthz; req/s {plain:.2f})"
     return share >= minimum, text
 

@@ -171,8 +171,9 @@ def attention_count(now: datetime) -> int:
 
 
 def load(filters: Filters, now: datetime, cursor: Cursor | None = None) -> StorePage:
-    """Count all, matching (capped) and attention stores in one query, then one page: read
-    next to ``cursor`` (a Next or Previous link's) when it has one, else by its number."""
+    """Count all, matching (capped; a search on PostgreSQL lists them, ``_matches``) and
+    attention stores in one query, then one page: read next to ``cursor`` (a Next or
+    Previous link's) when it has one, else by its number."""
     dialect = db.session.get_bind().dialect.name
     params = {**status_params(now), "country": filters.country}
     total, matching, attention = db.session.execute(_counts(filters, dialect), params).one()
@@ -214,7 +215,8 @@ class _Reader:
 
         A page in the second half of a list whose length is known is read from the oldest
         store backwards, so the last page costs what the first does; the stores skipped
-        are walked as index entries where the filter allows (``_page_query``).
+        are walked as index entries where the filter allows (``_page_query``). When the
+        counts listed the matches (``newest``), the page's stores are read by id.
         """
         offset = (page - 1) * PER_PAGE
         if self.newest is not None:
@@ -247,14 +249,14 @@ class _Reader:
         return (rows[:PER_PAGE][::-1], True) if len(rows) == limit else None
 
     def _near_in_list(self, cursor: Cursor) -> tuple[list[Store], bool] | None:
-        """``near`` in the list of matches the counts gave, which holds the cursor's card
-        (a card that no longer matches is found by its place in the date index)."""
+        """``near`` in the list of matches the counts gave (``newest``), which holds the
+        cursor's card; as ``near``, a Previous needs more than a page above its card."""
         ids = self.newest
         at = ids.index(cursor.store_id)
         if cursor.after:
             following = ids[at + 1 : at + 1 + PER_PAGE]
             return (_by_id(following), at + 1 + PER_PAGE < len(ids)) if following else None
-        return (_by_id(ids[at - PER_PAGE : at]), True) if at >= PER_PAGE else None
+        return (_by_id(ids[at - PER_PAGE : at]), True) if at > PER_PAGE else None
 
     def _read(
         self, offset: int, limit: int, matching: int, oldest_first: bool,

@@ -84,20 +84,22 @@ def test_each_view_is_judged_against_the_home_page_loaded_just_before_and_after_
     assert (last["result"], last["target"]) == ("PASS", "≥ 0.8 × home (is 0.83); SQL ≤ 5")
     again = row(sizes, 100, "home_end")
     assert (again["target"], again["result"]) == ("home again, after the last view", "")
-    # Across sizes: each size's reference is the mean of all its home loads (400 here).
+    # Across sizes: each size's reference is the mean of all its home loads.
+    row_of["home_active"]["home_after"] = {"key": "home", "rps": 100.0}  # (500 + 100 + 300) / 3
     sizes = {
-        100: {"endpoints": rows(500.0, home_end=300.0), "queries": {"home": 3}},
+        100: {"endpoints": rows(500.0, home_end=250.0), "queries": {"home": 3}},
         10_000: {"endpoints": measured, "queries": {"home": 3}},
     }
     targets.judge_rows(sizes)
     assert row(sizes, 10_000, "home")["target"] == (
-        "≥ 0.8 × home@100 (is 1.00 as shares of /healthz; req/s 1.00); SQL ≤ 5"
+        "≥ 0.8 × home@100 (is 0.80 as shares of /healthz; req/s 0.80); SQL ≤ 5"
     )
-    # With one load beside it (--only home_search,home_end): that one.
-    alone = [r for r in rows(500.0, home_search=390.0, home_end=300.0) if r["key"] != "home"]
-    sizes = {100: {"endpoints": alone, "queries": {"home_search": 3}}}
+    # A view measured first (--only home_search,home_end): only the load after it counts.
+    first = [r for r in rows(500.0, home_search=390.0, home_end=300.0) if r["key"] != "home"]
+    first[1]["home_after"] = {"key": "home", "rps": 200.0}
+    sizes = {100: {"endpoints": first, "queries": {"home_search": 3}}}
     targets.judge_rows(sizes)
-    assert row(sizes, 100, "home_search")["share_of_home"] == 1.3
+    assert row(sizes, 100, "home_search")["share_of_home"] == 1.95
 
 
 def test_the_home_page_loads_again_after_each_view_but_the_last(tmp_path):
@@ -176,6 +178,16 @@ def test_sizes_are_compared_as_shares_of_their_own_servers_healthz():
     sizes[100_000]["endpoints"] = measured(1000.0, 250.0, 900.0, 500.0)
     targets.judge_rows(sizes)
     assert row(sizes, 100_000, "home")["result"] == "MISS"  # 0.62
+    # Without /healthz (--only): req/s alone, said so; a reference that read 0: not judged.
+    for run in sizes.values():
+        run["endpoints"] = [r for r in run["endpoints"] if "healthz" not in r["key"]]
+    targets.judge_rows(sizes)
+    assert row(sizes, 100_000, "home")["target"] == (
+        "≥ 0.8 × home@100 (is 0.62 in req/s, no /healthz); SQL ≤ 5"
+    )
+    row(sizes, 100, "home")["rps"] = 0.0
+    targets.judge_rows(sizes)
+    assert row(sizes, 100_000, "home")["target"] == "≥ 0.8 × home@100 (is n/a); SQL ≤ 5"
 
 
 def test_every_home_view_takes_at_most_five_statements_and_postgresql_is_analyzed(
