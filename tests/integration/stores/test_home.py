@@ -178,6 +178,21 @@ def test_a_search_link_from_a_card_no_longer_found_continues_after_its_place(app
     assert "Page 2 of 3" in second
 
 
+@pytest.mark.parametrize("query", ["", "q=store"])
+def test_a_previous_link_with_only_a_page_above_its_card_shows_the_page_its_number_gives(
+    app, client, stores, query
+):
+    stores.make_many(60)  # ids 1 to 60, newest = highest id
+    third = client.get(f"/?{query}&page=3").text  # 12 to 1
+    with app.app_context():  # deleted meanwhile: 24 stores left above the card (60 to 37)
+        for store in db.session.scalars(select(Store).where(Store.id.between(13, 36))):
+            db.session.delete(store)
+        db.session.commit()
+    previous = client.get(_link(third, "prev")).text
+    assert card_ids(previous) == card_ids(client.get(f"/?{query}&page=2").text)
+    assert card_ids(previous) == list(range(12, 0, -1)) and "Page 2 of 2" in previous
+
+
 # Not cursors (ignored): letters, a date past any calendar, an id no INTEGER column holds;
 # and one older than every store (1970: nothing after it, so the page is read by its number).
 @pytest.mark.parametrize("cursor", ["after=abc", "before=12-x", "after=" + "9" * 30 + "-1",
