@@ -59,3 +59,27 @@ def test_a_redis_queue_keeps_the_redis_client(tmp_path):
                 "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}",
                 "TASK_QUEUE_URL": "redis://127.0.0.1:6379/15"}  # fmt: skip
     assert served(settings) == ["['redis']", "RedisHuey True"]
+
+
+# The shipped gunicorn.conf.py's worker hook, run where gunicorn runs it: after the worker
+# has loaded the app.
+COLLECTOR = (
+    "import gc, runpy, wsgi; "
+    "config = runpy.run_path('gunicorn.conf.py'); "
+    "print(gc.get_freeze_count() == 0, len(gc.get_objects()) > 50_000, gc.get_threshold()[0]); "
+    "config['post_worker_init'](None); "
+    "print(gc.get_freeze_count() > 50_000, len(gc.get_objects()) < 5_000, gc.get_threshold()[0])"
+)
+
+
+def test_a_gunicorn_worker_keeps_the_loaded_app_out_of_garbage_collections(tmp_path):
+    settings = {"INSTANCE_PATH": tmp_path / "instance",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}"}  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-c", COLLECTOR], cwd=ROOT, env=environment(settings),
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    # Before: Python's defaults, every object of the app in the collector's generations;
+    # after: frozen (full collections skip them) and a young generation a page fits in.
+    assert done.stdout.splitlines() == ["True True 700", "True True 5000"], done.stdout
