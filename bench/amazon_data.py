@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, insert, select, text
 
+from .databases import analyze
 from .history import naive_utc, url_of
 from .settings import Settings
 
@@ -92,11 +93,10 @@ def seed(settings: Settings, now: datetime) -> dict:
             for table in TEMPORARY:
                 conn.execute(text(f"DROP TABLE {table}"))
             conn.commit()
-            if postgres:
-                conn.execute(text("ANALYZE"))  # what autovacuum soon does after such a load
-            else:
+            if not postgres:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.commit()
+        analyze(engine)  # PostgreSQL: what autovacuum soon does after such a load
     finally:
         engine.dispose()
     return {"stores": len(stores), "tables": counts, "rows": sum(counts.values()),

@@ -201,8 +201,7 @@ def measure(size: int, opts, workdir: Path, tag: str) -> dict:
             for n, e in enumerate(endpoints):
                 if e.key in HISTORY_ROWS and seeded is None:
                     seeded = _add_history(ds, opts.history_rows, everything, sql)
-                    e.notes.append(f"{seeded['rows']:,} history rows added in "
-                                   f"{seeded['seconds']:,.1f} s before this row")  # fmt: skip
+                    e.notes.append(_history_note(seeded))
                 if e.key in AMAZON_ROWS and amazon is None:
                     amazon = _add_amazon_data(ds, everything, sql)
                     e.notes.append(_amazon_note(amazon))
@@ -240,6 +239,14 @@ def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) 
     say(f"[{ds.size} stores] history added in {seeded['seconds']:,.1f} s: {seeded['tables']}")
     sql.update(queries.count(ds, [e for e in everything if e.key in HISTORY_ROWS], ds.form))
     return seeded
+
+
+def _history_note(seeded: dict) -> str:
+    """How many history rows were added and how long it took (and PostgreSQL's VACUUM)."""
+    note = f"{seeded['rows']:,} history rows added in {seeded['seconds']:,.1f} s"
+    if seeded.get("settle_seconds"):
+        note += f", then VACUUM ANALYZE in {seeded['settle_seconds']:,.1f} s"
+    return f"{note}, before this row"
 
 
 def _add_amazon_data(ds: Dataset, everything: list[Endpoint], sql: dict) -> dict:
