@@ -1,4 +1,5 @@
-"""The app gunicorn serves (wsgi.py) leaves the migration tools out of its workers."""
+"""The app gunicorn serves (wsgi.py): the migration tools and unused database clients stay
+out of its workers, and the shipped config keeps the loaded app out of garbage collections."""
 
 from __future__ import annotations
 
@@ -14,15 +15,24 @@ PROBE = (
 )
 
 
-def test_the_served_app_loads_no_migration_tools_and_the_cli_keeps_them(tmp_path):
-    settings = {"INSTANCE_PATH": tmp_path / "instance",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}"}  # fmt: skip
+def probe(code: str, settings: dict) -> list[str]:
+    """The lines ``code`` prints in a fresh interpreter with ``settings`` (ASC_* variables)."""
     done = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=environment(settings),
+        [sys.executable, "-c", code], cwd=ROOT, env=environment(settings),
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["[]", "False True"], done.stdout
+    return done.stdout.splitlines()
+
+
+def sqlite_settings(tmp_path, **more) -> dict:
+    return {"INSTANCE_PATH": tmp_path / "instance",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}", **more}  # fmt: skip
+
+
+def test_the_served_app_loads_no_migration_tools_and_the_cli_keeps_them(tmp_path):
+    settings = sqlite_settings(tmp_path)
+    assert probe(PROBE, settings) == ["[]", "False True"]
     cli = subprocess.run(
         [sys.executable, "-m", "flask", "--app", "asc_web", "db", "--help"], cwd=ROOT,
         env=environment(settings), capture_output=True, text=True, timeout=60,
@@ -38,27 +48,14 @@ CLIENTS = (
 )
 
 
-def served(settings: dict) -> list[str]:
-    done = subprocess.run(
-        [sys.executable, "-c", CLIENTS], cwd=ROOT, env=environment(settings),
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    return done.stdout.splitlines()
-
-
 def test_a_sqlite_install_serves_without_the_redis_and_postgresql_clients(tmp_path):
     # huey imports both for storages of its own whenever they are installed: 17 MB a worker.
-    settings = {"INSTANCE_PATH": tmp_path / "instance",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}"}  # fmt: skip
-    assert served(settings) == ["[]", "SqliteHuey False"]
+    assert probe(CLIENTS, sqlite_settings(tmp_path)) == ["[]", "SqliteHuey False"]
 
 
 def test_a_redis_queue_keeps_the_redis_client(tmp_path):
-    settings = {"INSTANCE_PATH": tmp_path / "instance",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}",
-                "TASK_QUEUE_URL": "redis://127.0.0.1:6379/15"}  # fmt: skip
-    assert served(settings) == ["['redis']", "RedisHuey True"]
+    settings = sqlite_settings(tmp_path, TASK_QUEUE_URL="redis://127.0.0.1:6379/15")
+    assert probe(CLIENTS, settings) == ["['redis']", "RedisHuey True"]
 
 
 # The shipped gunicorn.conf.py's worker hook, run where gunicorn runs it: after the worker
@@ -73,13 +70,6 @@ COLLECTOR = (
 
 
 def test_a_gunicorn_worker_keeps_the_loaded_app_out_of_garbage_collections(tmp_path):
-    settings = {"INSTANCE_PATH": tmp_path / "instance",
-                "DATABASE_URL": f"sqlite:///{tmp_path / 'asc.sqlite3'}"}  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-c", COLLECTOR], cwd=ROOT, env=environment(settings),
-        capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
     # Before: Python's defaults, every object of the app in the collector's generations;
     # after: frozen (full collections skip them) and a young generation a page fits in.
-    assert done.stdout.splitlines() == ["True True 700", "True True 5000"], done.stdout
+    assert probe(COLLECTOR, sqlite_settings(tmp_path)) == ["True True 700", "True True 5000"]
