@@ -17,7 +17,8 @@ from tests.support.data import insert_store
 
 VISIBLE_PAGES = text(
     "SELECT relname, relallvisible FROM pg_class WHERE relname IN "
-    "('store_activities', 'communication_errors', 'authorization_attempts') AND relkind = 'r'"
+    "('store_activities', 'communication_errors', 'authorization_attempts') AND relkind = 'r' "
+    "AND pg_table_is_visible(oid)"
 )
 
 
