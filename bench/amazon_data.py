@@ -96,7 +96,7 @@ def seed(settings: Settings, now: datetime) -> dict:
             if not postgres:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.commit()
-        analyze(engine)  # PostgreSQL: what autovacuum soon does after such a load
+        analyze(engine)  # PostgreSQL: what autovacuum soon does after such a load (in seconds)
     finally:
         engine.dispose()
     return {"stores": len(stores), "tables": counts, "rows": sum(counts.values()),

@@ -89,7 +89,7 @@ def seed(settings: Settings, rows: int, now: datetime) -> dict:
     done = time.perf_counter()
     return {"rows": sum(counts.values()), "tables": counts,
             "seconds": round(inserted - started, 1),
-            "settle_seconds": round(done - inserted, 1) if postgres else 0.0}  # fmt: skip
+            "settle_seconds": round(done - inserted, 1) if postgres else None}  # fmt: skip
 
 
 def seed_page(settings: Settings, store_id: int, now: datetime, rows: int = 60) -> None:

@@ -244,7 +244,7 @@ def _add_history(ds: Dataset, rows: int, everything: list[Endpoint], sql: dict) 
 def _history_note(seeded: dict) -> str:
     """How many history rows were added and how long it took (and PostgreSQL's VACUUM)."""
     note = f"{seeded['rows']:,} history rows added in {seeded['seconds']:,.1f} s"
-    if seeded.get("settle_seconds"):
+    if seeded.get("settle_seconds") is not None:
         note += f", then VACUUM ANALYZE in {seeded['settle_seconds']:,.1f} s"
     return f"{note}, before this row"
 
