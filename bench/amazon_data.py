@@ -96,7 +96,8 @@ def seed(settings: Settings, now: datetime) -> dict:
             if not postgres:
                 conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             conn.commit()
-        analyze(engine)  # PostgreSQL: what autovacuum soon does after such a load (in seconds)
+        # PostgreSQL: what autovacuum soon does after such a load (counted in "seconds").
+        analyze(engine)
     finally:
         engine.dispose()
     return {"stores": len(stores), "tables": counts, "rows": sum(counts.values()),
