@@ -2,7 +2,7 @@
 
 A home page renders 24 cards; each asks the viewer's role, the time the response is shown
 at and the CSRF token of its button-only forms. ``card_kit()`` (a template global) holds
-them for the request.
+them for the request, and each card's Amazon figures once worked out.
 """
 
 from __future__ import annotations
@@ -43,9 +43,27 @@ class CardKit:
         ended = code == "reconnect_required"
         return last_checked(authorization.last_checked_at, self.now, ended)
 
+    @cached_property
+    def _figures(self) -> dict:
+        return {}
+
     def sync_figures(self, store, status) -> figures.CardFigures | None:
-        """The store's Amazon figures for its card (from the sync row loaded with it)."""
-        return figures.for_card(store, status.code, self.now)
+        """The store's Amazon figures for its card (from the sync row loaded with it);
+        worked out once per store and status in a response."""
+        key = store.id, status.code
+        found = self._figures.get(key, False)
+        if found is False:
+            found = self._figures[key] = figures.for_card(store, status.code, self.now)
+        return found
+
+    def polled(self, cards) -> list[int]:
+        """The ids of the stores among ``cards`` (store, status) whose figures ask again
+        while their first import runs: a page of cards asks for them all at once
+        (``stores/_card_figures.html``, ``figures_poller``)."""
+        return [
+            store.id for store, status in cards
+            if (found := self.sync_figures(store, status)) is not None and found.poll
+        ]  # fmt: skip
 
     @staticmethod
     def sparkline(recent: figures.Recent) -> charts.Sparkline:

@@ -221,7 +221,7 @@ class _Reader:
         offset = (page - 1) * PER_PAGE
         if self.newest is not None:
             ids = self.newest[offset : offset + PER_PAGE]
-            return _by_id(ids), offset + PER_PAGE < len(self.newest)
+            return by_id(ids), offset + PER_PAGE < len(self.newest)
         if not exact:
             # Only the first COUNT_LIMIT are counted: one more row says whether a page follows.
             rows = self._read(offset, PER_PAGE + 1, matching, oldest_first=False)
@@ -255,8 +255,8 @@ class _Reader:
         at = ids.index(cursor.store_id)
         if cursor.after:
             following = ids[at + 1 : at + 1 + PER_PAGE]
-            return (_by_id(following), at + 1 + PER_PAGE < len(ids)) if following else None
-        return (_by_id(ids[at - PER_PAGE : at]), True) if at > PER_PAGE else None
+            return (by_id(following), at + 1 + PER_PAGE < len(ids)) if following else None
+        return (by_id(ids[at - PER_PAGE : at]), True) if at > PER_PAGE else None
 
     def _read(
         self, offset: int, limit: int, matching: int, oldest_first: bool,
@@ -337,7 +337,9 @@ _BY_ID = (
 )
 
 
-def _by_id(ids: list[int]) -> list[Store]:
+def by_id(ids: list[int]) -> list[Store]:
+    """The stores of ``ids`` (at most a page of them) with what their cards show, newest
+    first; an id no store has any more is left out."""
     return list(db.session.scalars(_BY_ID, {"ids": ids})) if ids else []
 
 
@@ -353,7 +355,7 @@ def _matches(where):
     For a search on PostgreSQL: pg_trgm's index costs a query the whole list of stores
     holding each of its trigrams, and a common one ("sto" in every "Amazon Store …") is
     all of them: at 100,000 stores about 0.8 ms a reading. Counting and then reading the
-    page read it twice; with the ids listed here the page is read by id (``_by_id``).
+    page read it twice; with the ids listed here the page is read by id (``by_id``).
     """
     found = select(Store.id, Store.created_at).where(where).limit(COUNT_LIMIT + 1).subquery()
     newest = aggregate_order_by(found.c.id, found.c.created_at.desc(), found.c.id.desc())

@@ -55,6 +55,21 @@ def card(store_id: int):
     return render_template("stores/card.html", store=store, status=status)
 
 
+@bp.get("/stores/figures")
+def figures():
+    """The import figures of a page's cards (its figures poller's ``id`` values, at most a
+    page of them; a value that is no store id is ignored): a poller for those still
+    importing, and each card's figures as an htmx partial."""
+    ids = list(dict.fromkeys(int(v) for v in request.args.getlist("id") if _is_id(v)))
+    now = clock.utcnow()
+    cards = [(store, store_status(store, now)) for store in listing.by_id(ids[: listing.PER_PAGE])]
+    return render_template("stores/_figures_answer.html", cards=cards)
+
+
+def _is_id(value: str) -> bool:
+    return value.isascii() and value.isdigit() and len(value) < 10
+
+
 @bp.get("/stores/pre-setup")
 def pre_setup():
     """The Pre-Setup Tasks as a page: the modal's stand-in without JavaScript."""

@@ -39,6 +39,7 @@ TABLE = {
     "auth.enable_user POST": ADMINS,
     "stores.home GET": SIGNED_IN,
     "stores.card GET": SIGNED_IN,
+    "stores.figures GET": SIGNED_IN,
     "stores.dashboard GET": SIGNED_IN,
     "stores.pre_setup GET": SIGNED_IN,
     "stores.learning GET": SIGNED_IN,

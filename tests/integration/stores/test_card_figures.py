@@ -228,3 +228,86 @@ def test_a_page_of_each_status_reads_its_cards_with_the_stores_whatever_they_sho
     assert (
         "Last checked 2 days ago" in everything and "Amazon did not answer in time." in everything
     )
+
+
+def page_poller(page: str) -> str | None:
+    """The page's figures poller element, None without one."""
+    match = re.search(r'<div class="figures-poller" id="figures-poller"[^>]*>', page)
+    return match.group(0) if match else None
+
+
+def asked_ids(poller: str) -> list[int]:
+    """The store ids a figures poller asks for, in order."""
+    url = re.search(r'hx-get="([^"]+)"', poller).group(1).replace("&amp;", "&")
+    assert url.startswith("/stores/figures?"), url
+    return [int(i) for i in re.findall(r"\bid=(\d+)", url)]
+
+
+def test_a_page_of_cards_asks_for_its_importing_cards_figures_in_one_poller(client, app, stores):
+    importing = [synced_store(app, stores, name=f"Importing {n}", phase="importing",
+                              orders_imported=n) for n in range(3)]  # fmt: skip
+    done = synced_store(app, stores, name="Imported")
+    stores.make("Never connected")
+    page = client.get("/").text
+    # No card asks on its own: one request every 5 seconds for the page, not one per card.
+    assert 'class="figures-poller" id="store-' not in page
+    assert "/card" not in re.sub(r'<a class="menu-item" href="[^"]*"', "", page)
+    poller = page_poller(page)
+    assert 'hx-trigger="every 5s"' in poller and 'hx-swap="outerHTML"' in poller
+    assert sorted(asked_ids(poller)) == sorted(importing)
+    assert done not in asked_ids(poller)
+    # The results fragment (filters, paging) carries its own.
+    results = client.get("/?status=active", headers={**HTMX, "HX-Target": "section#store-results"})
+    assert sorted(asked_ids(page_poller(results.text))) == sorted(importing)
+
+
+def test_a_page_without_an_import_under_way_has_no_figures_poller(client, app, stores):
+    synced_store(app, stores, name="Imported")
+    stores.make("Never connected")
+    assert page_poller(client.get("/").text) is None
+
+
+def test_the_figures_answer_morphs_each_cards_figures_and_keeps_asking_for_the_unfinished(
+    client, app, stores
+):
+    still = synced_store(app, stores, name="Still importing", phase="importing",
+                         orders_imported=700)  # fmt: skip
+    finished = synced_store(app, stores, name="Finished", orders_imported=8_500)
+    stopped = stores.make("Disconnected meanwhile")
+    amazon_data.connect(app, [stopped], seller="A1STOPPED0001")
+    with app.app_context():
+        db.session.get(Store, stopped).authorization_id = None
+        db.session.commit()
+    asked = f"/stores/figures?id={still}&id={finished}&id={stopped}&id=999999&id=x&id=-1"
+    with counting(app) as statements:
+        answer = client.get(asked, headers=HTMX)
+    assert answer.status_code == 200
+    assert len(statements) <= 3, [s for s, _ in statements]
+    html = answer.text
+    # The next poller asks for the store still importing only.
+    assert asked_ids(page_poller(html)) == [still]
+    partials = dict(re.findall(
+        r'<hx-partial hx-target="#store-(\d+)-figures" hx-swap="([^"]+)">', html))  # fmt: skip
+    assert partials == {str(still): "outerMorph", str(finished): "outerMorph",
+                        str(stopped): "delete"}  # fmt: skip
+    assert "Importing orders … 700 so far" in text(html)
+    assert "8,500 orders imported" in text(html)
+    # Morphed figures carry no poller of their own (the page's asks for them).
+    assert 'id="store-' not in page_poller(html) and "/card" not in html
+
+
+def test_the_figures_answer_without_an_import_under_way_stops_the_asking(client, app, stores):
+    finished = synced_store(app, stores, name="Finished", orders_imported=12)
+    html = client.get(f"/stores/figures?id={finished}", headers=HTMX).text
+    poller = page_poller(html)
+    assert poller is not None and "hx-get" not in poller and "hx-trigger" not in poller
+    assert client.get("/stores/figures", headers=HTMX).text.count("<hx-partial") == 0
+
+
+def test_the_figures_answer_reads_a_page_of_stores_at_most(client, app, stores):
+    ids = [synced_store(app, stores, name=f"Importing {n:02d}", phase="importing")
+           for n in range(26)]  # fmt: skip
+    asked = "&".join(f"id={i}" for i in ids)
+    html = client.get(f"/stores/figures?{asked}", headers=HTMX).text
+    assert html.count("<hx-partial") == 24
+    assert asked_ids(page_poller(html)) == sorted(ids[:24], reverse=True)
