@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,9 @@ class Dataset:
     # Stores in the database once built: ``size`` and the four flow stores (the last page
     # of the home page is computed from it).
     stores: int
+    # A page of connected stores whose first import has not run (none of the bench's has):
+    # the stores a home page's figures poller asks for (``figures_poll``), newest first.
+    importing: tuple[int, ...] = ()
 
 
 def kind(i: int) -> str:
@@ -52,11 +56,17 @@ def kind(i: int) -> str:
     return ("renewal_due", "renewal_due", "expired", "expired", "revoked")[step - 5]
 
 
+# The statuses of the bench's stores that sync (asc_web/sync/figures.py ``SYNCING``: its
+# "awaiting" is a renewal's open attempt; the bench's awaiting stores were never connected).
+SYNCING = ("active", "renewal_due")
+
+
 def build(size: int, settings: Settings) -> Dataset:
     """Migrate an empty database and fill it with ``size`` stores plus the flow stores."""
     from asc_web import clock, create_app
     from asc_web.auth import services
     from asc_web.extensions import db
+    from asc_web.stores.listing import PER_PAGE
 
     migrate(settings)
     app = create_app(settings.config())
@@ -80,7 +90,9 @@ def build(size: int, settings: Settings) -> Dataset:
     candidates = [*range(size // 2, size), *range(size)]
     middle = next((i for i in candidates if kind(i) == "active"), 0)
     sample = ids[_name(middle).casefold()]
-    return Dataset(size, settings, sample, flows, statuses, form, stores)
+    syncing = (ids[_name(i).casefold()] for i in range(size) if kind(i) in SYNCING)
+    importing = tuple(itertools.islice(syncing, PER_PAGE))
+    return Dataset(size, settings, sample, flows, statuses, form, stores, importing)
 
 
 def _form_fields() -> str:

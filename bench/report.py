@@ -10,7 +10,7 @@ from . import RESULTS
 from .server import connection_cap
 
 COLUMNS = ("stores", "endpoint", "req/s", "p50 ms", "p95 ms", "p99 ms", "× /healthz",
-           "SQL/req", "errors", "target", "result")  # fmt: skip
+           "CPU ms/req", "SQL/req", "errors", "target", "result")  # fmt: skip
 
 
 def percentile(sorted_values: list[float], pct: float) -> float:
@@ -36,12 +36,12 @@ def _endpoint_line(size: int, row: dict, queries: dict) -> str:
     sql = queries.get(row["key"])
     sql_text = "—" if sql is None else str(sql)
     if row.get("skip"):
-        return _line([size, row["label"], f"skipped: {row['skip']}", "", "", "", "", sql_text,
-                      "", row.get("target", ""), "SKIP"])  # fmt: skip
+        return _line([size, row["label"], f"skipped: {row['skip']}", "", "", "", "", "",
+                      sql_text, "", row.get("target", ""), "SKIP"])  # fmt: skip
     errors = row["non_2xx_3xx"] + row["socket_errors"]
     return _line([size, row["label"], _num(row["rps"]), _num(row["p50_ms"]), _num(row["p95_ms"]),
-                  _num(row["p99_ms"]), _num(row.get("ratio"), 2), sql_text, errors,
-                  row["target"], row["result"]])  # fmt: skip
+                  _num(row["p99_ms"]), _num(row.get("ratio"), 2), _num(row.get("cpu_ms"), 2),
+                  sql_text, errors, row["target"], row["result"]])  # fmt: skip
 
 
 def markdown(run: dict) -> str:

@@ -103,7 +103,9 @@ def _judge(row: dict, size: int, run: dict, smallest: int, small: dict) -> None:
         )
         row["result"] = _verdict(ok)
     elif is_home_view(key):
-        _judge_share(row, beside(run, row), VIEW_SHARE_OF_HOME, "home", "share_of_home")
+        home = beside(run, row)
+        _judge_share(row, home, VIEW_SHARE_OF_HOME, "home", "share_of_home")
+        _cpu_share(row, home)
     elif key in HEALTHZ_SHARE:
         row["target"] = f"≥ {HEALTHZ_SHARE[key]} × /healthz"
         row["result"] = _verdict(ratio is not None and ratio >= HEALTHZ_SHARE[key])
@@ -144,11 +146,24 @@ def beside(run: dict, view: dict) -> dict | None:
 
 
 def _mean_home(loads: list[dict | None]) -> dict | None:
-    """A reference row whose req/s is the mean of the measured ``loads``; None without one."""
+    """A reference row whose req/s (and CPU per request, when each load has it) is the mean
+    of the measured ``loads``; None without one."""
     loads = [r for r in loads if r and "rps" in r and not r.get("skip")]
     if not loads:
         return None
-    return {"key": "home", "rps": sum(r["rps"] for r in loads) / len(loads)}
+    cpu = [r.get("cpu_ms") for r in loads]
+    mean_cpu = sum(cpu) / len(cpu) if all(cpu) else None
+    return {"key": "home", "rps": sum(r["rps"] for r in loads) / len(loads), "cpu_ms": mean_cpu}
+
+
+def _cpu_share(row: dict, home: dict | None) -> None:
+    """The home page's CPU per request over the view's (the view as cheap as home: 1.0),
+    kept in ``row["cpu_share_of_home"]`` and shown after the target; not judged. The same
+    comparison as req/s without wrk's share of the CPUs and the machine's drift."""
+    mine, theirs = row.get("cpu_ms"), home.get("cpu_ms") if home else None
+    row["cpu_share_of_home"] = round(theirs / mine, 3) if mine and theirs else None
+    if row["cpu_share_of_home"] is not None:
+        row["target"] += f"; by CPU per request {row['cpu_share_of_home']:.2f}"
 
 
 def _against_smallest(
