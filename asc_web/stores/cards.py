@@ -43,18 +43,16 @@ class CardKit:
         ended = code == "reconnect_required"
         return last_checked(authorization.last_checked_at, self.now, ended)
 
-    @cached_property
-    def _figures(self) -> dict:
-        return {}
+    def __init__(self):
+        self._figures: dict[tuple[int, str], figures.CardFigures | None] = {}
 
     def sync_figures(self, store, status) -> figures.CardFigures | None:
         """The store's Amazon figures for its card (from the sync row loaded with it);
         worked out once per store and status in a response."""
         key = store.id, status.code
-        found = self._figures.get(key, False)
-        if found is False:
-            found = self._figures[key] = figures.for_card(store, status.code, self.now)
-        return found
+        if key not in self._figures:
+            self._figures[key] = figures.for_card(store, status.code, self.now)
+        return self._figures[key]
 
     def polled(self, cards) -> list[int]:
         """The ids of the stores among ``cards`` (store, status) whose figures ask again

@@ -59,14 +59,22 @@ def card(store_id: int):
 def figures():
     """The import figures of a page's cards (its figures poller's ``id`` values, at most a
     page of them; a value that is no store id is ignored): a poller for those still
-    importing, and each card's figures as an htmx partial."""
-    ids = list(dict.fromkeys(int(v) for v in request.args.getlist("id") if _is_id(v)))
+    importing, each card's figures as an htmx partial, and the removal of the card of a
+    store deleted meanwhile. Only htmx asks: a browser opening it (or htmx restoring
+    history) goes to the home page."""
+    if not htmx.wants_fragment():
+        return redirect(url_for("stores.home"))
+    asked = list(dict.fromkeys(int(v) for v in request.args.getlist("id") if _is_id(v)))
+    asked = asked[: listing.PER_PAGE]
     now = clock.utcnow()
-    cards = [(store, store_status(store, now)) for store in listing.by_id(ids[: listing.PER_PAGE])]
-    return render_template("stores/_figures_answer.html", cards=cards)
+    cards = [(store, store_status(store, now)) for store in listing.by_id(asked)]
+    found = {store.id for store, _status in cards}
+    gone = [store_id for store_id in asked if store_id not in found]
+    return render_template("stores/_figures_answer.html", cards=cards, gone=gone)
 
 
 def _is_id(value: str) -> bool:
+    """Whether a query value is a store id: digits only, fewer than 10 (a 32-bit integer)."""
     return value.isascii() and value.isdigit() and len(value) < 10
 
 

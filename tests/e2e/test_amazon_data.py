@@ -11,11 +11,16 @@ from playwright.sync_api import expect
 
 from asc_web import clock
 from asc_web.amazon.marketplaces import MARKETPLACES
+from asc_web.extensions import db
+from asc_web.models import Store, StoreSync
 from asc_web.rendering import money
+from asc_web.stores import services
 from tests.e2e.test_connect import _in_new_tab, _prepare, _sign_in
+from tests.support import amazon_data
 from tests.support.accessibility import audit, with_axe
 from tests.support.amazon_data import expected_30_days, seeded_orders
 from tests.support.browser import ARTIFACTS, screenshot
+from tests.support.data import insert_store
 from tests.support.worker import Worker, worker_settings
 
 pytestmark = pytest.mark.browser
@@ -107,3 +112,42 @@ def test_a_connected_store_shows_its_import_then_its_30_day_sales_without_reload
         assert not problems, "\n".join(problems)
     finally:
         worker.stop()
+
+
+def test_the_page_poller_follows_every_importing_card_and_removes_a_deleted_one(live_server, page):
+    """The home page's one figures poller: each importing card's count moves, the card of a
+    store deleted meanwhile goes, and the answers leave nothing behind in the list."""
+    app = live_server.app
+    usa = _prepare(live_server, "Amazon Store USA", "US")
+    canada = insert_store(app, "Amazon Store Canada", "CA")
+    amazon_data.connect(app, [usa, canada])
+    for store_id in (usa, canada):
+        amazon_data.insert_sync(app, store_id, phase="importing", orders_imported=100)
+    _sign_in(page, live_server)
+    page.evaluate("window.__noReload = true")
+    usa_card = page.get_by_role("article", name="Amazon Store USA", exact=True)
+    canada_card = page.get_by_role("article", name="Amazon Store Canada", exact=True)
+    for card in (usa_card, canada_card):
+        expect(card.get_by_role("status")).to_have_text("Importing orders … 100 so far")
+    expect(page.locator("#figures-poller[hx-get]")).to_have_count(1)
+    expect(page.locator(".store-card .figures-poller")).to_have_count(0)
+
+    def list_nodes() -> int:
+        return page.evaluate("document.getElementById('store-results').childNodes.length")
+
+    with app.app_context():  # a colleague deletes one; the other's import goes on
+        services.delete_store(db.session.get(Store, canada), None)
+        db.session.get(StoreSync, usa).orders_imported = 250
+        db.session.commit()
+    progress = usa_card.get_by_role("status")
+    expect(progress).to_have_text("Importing orders … 250 so far", timeout=15_000)
+    expect(canada_card).to_have_count(0)
+    nodes = list_nodes()
+
+    with app.app_context():
+        db.session.get(StoreSync, usa).orders_imported = 400
+        db.session.commit()
+    expect(progress).to_have_text("Importing orders … 400 so far", timeout=15_000)
+    assert list_nodes() == nodes  # the answers add no blank text to the list
+    expect(page.locator("#figures-poller[hx-get]")).to_have_count(1)
+    assert page.evaluate("window.__noReload") is True

@@ -254,8 +254,8 @@ def test_a_page_of_cards_asks_for_its_importing_cards_figures_in_one_poller(clie
     assert "/card" not in re.sub(r'<a class="menu-item" href="[^"]*"', "", page)
     poller = page_poller(page)
     assert 'hx-trigger="every 5s"' in poller and 'hx-swap="outerHTML"' in poller
-    assert sorted(asked_ids(poller)) == sorted(importing)
-    assert done not in asked_ids(poller)
+    assert sorted(asked_ids(poller)) == sorted(importing)  # not the finished store
+    assert done not in importing
     # The results fragment (filters, paging) carries its own.
     results = client.get("/?status=active", headers={**HTMX, "HX-Target": "section#store-results"})
     assert sorted(asked_ids(page_poller(results.text))) == sorted(importing)
@@ -292,8 +292,24 @@ def test_the_figures_answer_morphs_each_cards_figures_and_keeps_asking_for_the_u
                         str(stopped): "delete"}  # fmt: skip
     assert "Importing orders … 700 so far" in text(html)
     assert "8,500 orders imported" in text(html)
+    # A store deleted meanwhile: its card goes (an id no store ever had: the same answer).
+    assert '<hx-partial hx-target="#store-999999" hx-swap="delete"></hx-partial>' in html
     # Morphed figures carry no poller of their own (the page's asks for them).
-    assert 'id="store-' not in page_poller(html) and "/card" not in html
+    assert "-figures-poll" not in html and "/card" not in html
+    # Nothing but the poller outside the partials, and nothing around the morphed figures:
+    # htmx would add any text between them to the page at every answer.
+    assert (
+        re.sub(r"<hx-partial .*?</hx-partial>", "", html, flags=re.S)
+        == page_poller(html) + "</div>"
+    )
+    assert re.findall(r'<hx-partial [^>]*hx-swap="outerMorph">(.)', html) == ["<", "<"]
+    assert html.count("</div></hx-partial>") == 2
+
+
+def test_the_figures_answer_is_for_htmx_only(client, app, stores):
+    store_id = synced_store(app, stores, phase="importing")
+    answer = client.get(f"/stores/figures?id={store_id}")
+    assert answer.status_code == 302 and answer.headers["Location"] == "/"
 
 
 def test_the_figures_answer_without_an_import_under_way_stops_the_asking(client, app, stores):
