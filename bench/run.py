@@ -344,8 +344,8 @@ def _balanced_run(server: Gunicorn, ep: Endpoint, headers, spec, size: int) -> d
 def _cpu_ms_per_request(before: dict[int, int], after: dict[int, int], requests: int):
     """The workers' CPU time (user + system) per request between two readings, in ms; None
     without a request. Unlike req/s it leaves out wrk's share of the two CPUs and the time
-    the workers waited for a CPU: on a machine whose speed drifts, a second view of the
-    cost of a page."""
+    the workers waited for a CPU (not the database server's own CPU): a second view of a
+    page's cost on a machine that is not quiet."""
     used = sum(after[pid] - before.get(pid, 0) for pid in after)
     return round(used * 1000 / os.sysconf("SC_CLK_TCK") / requests, 3) if requests else None
 

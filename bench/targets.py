@@ -159,7 +159,7 @@ def _mean_home(loads: list[dict | None]) -> dict | None:
 def _cpu_share(row: dict, home: dict | None) -> None:
     """The home page's CPU per request over the view's (the view as cheap as home: 1.0),
     kept in ``row["cpu_share_of_home"]`` and shown after the target; not judged. The same
-    comparison as req/s without wrk's share of the CPUs and the machine's drift."""
+    comparison as req/s without wrk's share of the CPUs and the time spent waiting for one."""
     mine, theirs = row.get("cpu_ms"), home.get("cpu_ms") if home else None
     row["cpu_share_of_home"] = round(theirs / mine, 3) if mine and theirs else None
     if row["cpu_share_of_home"] is not None:
