@@ -98,6 +98,7 @@ def test_the_pages_are_loaded_again_once_the_data_is_in(tmp_path):
     assert keys.index("errors") < keys.index("home_amazon") < keys.index("callback")
     assert [k for k in keys if k in AMAZON_ROWS] == list(AMAZON_ROWS)
     assert not set(AMAZON_ROWS) & {e.key for e in plan(ds)}
+    assert "figures_poll" not in keys  # no importing store: no figures-poll row
     row = {"key": "card_amazon", "rps": 300.0, "ratio": 0.7}
     targets._judge_amazon(row, {"key": "card", "rps": 400.0})
     assert row["result"] == "PASS" and row["share_of_page_without_data"] == 0.75
@@ -109,3 +110,4 @@ class SimpleDataset:
 
     def __init__(self, settings: Settings):
         self.settings, self.sample_store_id, self.stores = settings, 7, 104
+        self.importing = ()  # no figures-poll row
