@@ -346,13 +346,18 @@ def _cpu_ms_per_request(before: dict[int, int], after: dict[int, int], requests:
     without a request. Unlike req/s it leaves out wrk's share of the two CPUs and the time
     the workers waited for a CPU (not the database server's own CPU): a second view of a
     page's cost on a machine that is not quiet."""
-    used = sum(after[pid] - before.get(pid, 0) for pid in after)
+    used = sum(_ticks_used(before, after))
     return round(used * 1000 / os.sysconf("SC_CLK_TCK") / requests, 3) if requests else None
+
+
+def _ticks_used(before: dict[int, int], after: dict[int, int]) -> list[int]:
+    """Each worker's CPU ticks between two readings (a worker started since: from zero)."""
+    return [after[pid] - before.get(pid, 0) for pid in after]
 
 
 def _busiest_share(before: dict[int, int], after: dict[int, int]) -> float:
     """The share of the workers' CPU time the busiest one used between two readings."""
-    used = [after[pid] - before.get(pid, 0) for pid in after]
+    used = _ticks_used(before, after)
     return max(used) / sum(used) if sum(used) > 0 else 0.0
 
 
